@@ -10,7 +10,8 @@ Hierarchy::
     BadgekeeperError                 carries an ErrorCode and a message
     ├── BakeryError                  an image or payload that cannot be read or written
     ├── FetchError                   a URL that could not (or must not) be fetched
-    └── VerificationError            a check that reached a negative or no verdict
+    ├── VerificationError            a check that reached a negative or no verdict
+    └── LibraryError                 the badge library (SQLite + files) refused or failed
 
 Exceptions from aiohttp, sqlite3, cryptography, joserfc and Pillow are translated into these
 where they cross into our code (``raise FetchError(...) from exc``).
@@ -78,6 +79,11 @@ class ErrorCode(Enum):
         1007,
         "error",
         "The badge data is not valid UTF-8 text. Ask the issuer to re-issue the badge.",
+    )
+    SOURCE_UNREADABLE = (
+        1008,
+        "error",
+        "The file could not be read. Check the path and that you may read it.",
     )
     # --- fetching (1100s) ---
     ADDRESS_REFUSED = (
@@ -272,6 +278,51 @@ class ErrorCode(Enum):
         "warning",
         "The recipient was not checked: add your e-mail addresses under Settings → My addresses.",
     )
+    # --- library (1600s) ---
+    BADGE_NOT_FOUND = (
+        1600,
+        "error",
+        "No saved badge has this id. Run `badgekeeper list` to see the ids of your badges.",
+    )
+    LIBRARY_CORRUPT = (
+        1601,
+        "error",
+        "The badge library file is damaged or is not a Badgekeeper library. A copy was kept beside "
+        "it; move the damaged file away (or restore a backup) and Badgekeeper starts a new one.",
+    )
+    LIBRARY_TOO_NEW = (
+        1602,
+        "error",
+        "The badge library was written by a newer Badgekeeper. Upgrade Badgekeeper; your badges "
+        "are untouched.",
+    )
+    COLLECTION_NOT_FOUND = (
+        1603,
+        "error",
+        "No collection has this id. List your collections to see which exist.",
+    )
+    INVALID_ARGUMENT = (
+        1604,
+        "error",
+        "A value given to the library is not acceptable. Check the value and try again.",
+    )
+    LIBRARY_BUSY = (
+        1605,
+        "error",
+        "The badge library stayed locked by another Badgekeeper process for too long. Try again "
+        "in a moment.",
+    )
+    LIBRARY_UNAVAILABLE = (
+        1606,
+        "error",
+        "The badge library could not be read or written. Check free disk space and the "
+        "permissions of Badgekeeper's data folder.",
+    )
+    BADGE_ID_AMBIGUOUS = (
+        1607,
+        "error",
+        "Several saved badges start with this id. Type more characters of the id.",
+    )
     # --- internal (1900s) ---
     INTERNAL_ERROR = (
         1900,
@@ -312,3 +363,7 @@ class FetchError(BadgekeeperError):
 
 class VerificationError(BadgekeeperError):
     """A verification check that failed; its code's outcome says which verdict it leads to."""
+
+
+class LibraryError(BadgekeeperError):
+    """The badge library refused an operation (unknown id, bad argument) or could not do it."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,11 @@ def resolve_paths(environ: dict[str, str] | None = None) -> Paths:
             runtime=root / "run",
         )
     dirs = platformdirs.PlatformDirs(APP, appauthor=False)
-    runtime = Path(dirs.user_runtime_dir)
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR platformdirs warns and falls back to a per-user /tmp folder,
+        # which ensure_private_dir makes 0700 like any other: nothing for the user to do.
+        warnings.simplefilter("ignore")
+        runtime = Path(dirs.user_runtime_dir)
     return Paths(
         data=Path(dirs.user_data_dir),
         config=Path(dirs.user_config_dir),

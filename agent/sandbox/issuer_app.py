@@ -1,0 +1,95 @@
+"""Serve a :class:`SampleIssuer` over HTTP on loopback, with fault routes for tests.
+
+Fault routes (for tests of the fetcher and verifier): ``/faults/500``, ``/faults/html``,
+``/faults/slow`` (answers after ``slow_seconds``), ``/faults/hang`` (never answers), and
+``/faults/redirect?to=URL``. Every request is counted per path in :attr:`IssuerServer.hits`;
+``delay`` adds a fixed latency to every answer (benchmarks of round trips).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from agent.sandbox.issuer import SampleIssuer
+
+_HTML = b"<!doctype html><html><head><title>Badge</title></head><body>A badge page</body></html>"
+
+
+@dataclass
+class IssuerServer:
+    """A running sample issuer: its base URL, the issuer, and request counts."""
+
+    issuer: SampleIssuer
+    hits: Counter[str] = field(default_factory=Counter)
+    delay: float = 0.0
+    slow_seconds: float = 30.0
+
+    @property
+    def base_url(self) -> str:
+        return self.issuer.base_url
+
+    @property
+    def total_hits(self) -> int:
+        return sum(self.hits.values())
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        self.hits[path] += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if path.startswith("/faults/"):
+            return await self._fault(request, path.removeprefix("/faults/"))
+        document = self.issuer.documents.get(path)
+        if document is None:
+            return web.Response(status=404, text="Not found")
+        return web.Response(
+            status=document.status,
+            body=document.body,
+            content_type=document.content_type,
+            headers={"Access-Control-Allow-Origin": "*"},
+        )
+
+    async def _fault(self, request: web.Request, name: str) -> web.StreamResponse:
+        if name == "500":
+            return web.Response(status=500, text="Internal Server Error")
+        if name == "html":
+            return web.Response(body=_HTML, content_type="text/html")
+        if name == "slow":
+            await asyncio.sleep(self.slow_seconds)
+            return web.json_response({})
+        if name == "hang":
+            await asyncio.Event().wait()
+        if name == "redirect":
+            raise web.HTTPFound(request.query.get("to", "/"))
+        return web.Response(status=404, text="Unknown fault")
+
+
+@asynccontextmanager
+async def run_issuer(
+    host: str = "127.0.0.1", port: int = 0, *, name: str | None = None
+) -> AsyncIterator[IssuerServer]:
+    """Start a sample issuer on ``host:port`` (0 = any free port); stop it on exit."""
+    holder: dict[str, IssuerServer] = {}
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await holder["server"].handle(request)
+
+    app = web.Application()
+    app.router.add_route("GET", "/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    try:
+        bound = runner.addresses[0][1]
+        issuer = SampleIssuer(f"http://{host}:{bound}", **({"name": name} if name else {}))
+        holder["server"] = IssuerServer(issuer)
+        yield holder["server"]
+    finally:
+        await runner.cleanup()

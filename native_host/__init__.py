@@ -1,0 +1,1 @@
+"""The native messaging host: relays the browser extension to the agent."""

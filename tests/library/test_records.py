@@ -1,0 +1,194 @@
+"""Verifications, uploads and deletes on saved badges."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from agent.errors import ErrorCode, LibraryError
+from agent.library import BadgeRecord, Library
+from agent.library.saving import MAX_VERIFICATIONS_KEPT, iso
+from agent.paths import resolve_paths
+from tests.library.factories import BASE_TIME, fake_png, make_verdict, payload_for, source
+
+
+def save(library: Library, assertion_id: str, seed: str | None = None) -> BadgeRecord:
+    return library.save(
+        verdict=make_verdict(assertion_id),
+        payload=payload_for(assertion_id),
+        payload_kind="assertion-json",
+        image=fake_png(seed or assertion_id),
+        media_type="image/png",
+        source=source(),
+    ).badge
+
+
+def test_record_verification_sets_current_status(library: Library) -> None:
+    """A newer verdict (revoked) becomes the badge's status and is kept in the history."""
+    badge = save(library, "https://issuer.example/a/1")
+    later = make_verdict(
+        "https://issuer.example/a/1",
+        checked_at=BASE_TIME + timedelta(days=1),
+        errors=(ErrorCode.REVOKED,),
+    )
+    updated = library.record_verification(badge.id, later)
+    assert updated.status == "revoked"
+    assert updated.errors[0]["code"] == "REVOKED"
+    history = library.verifications(badge.id)
+    assert [v.status for v in history] == ["revoked", "valid"]
+    assert history[0].verdict["status"] == "revoked"
+    assert history[0].verdict["badge"]["name"] == "Python Basics"
+
+
+def test_older_verdict_does_not_override_newer(library: Library) -> None:
+    """A verdict older than the current one is stored but changes nothing."""
+    badge = save(library, "https://issuer.example/a/1")
+    older = make_verdict(
+        "https://issuer.example/a/1",
+        checked_at=BASE_TIME - timedelta(days=1),
+        errors=(ErrorCode.EXPIRED,),
+    )
+    assert library.record_verification(badge.id, older).status == "valid"
+    assert len(library.verifications(badge.id)) == 2
+
+
+def test_verdict_without_summary_keeps_known_fields(library: Library) -> None:
+    """An error verdict (issuer unreachable) does not blank the badge's name and issuer."""
+    badge = save(library, "https://issuer.example/a/1")
+    offline = make_verdict(
+        "https://issuer.example/a/1",
+        name=None,
+        issuer_name=None,
+        checked_at=BASE_TIME + timedelta(hours=1),
+        errors=(ErrorCode.FETCH_FAILED,),
+    )
+    updated = library.record_verification(badge.id, offline)
+    assert updated.status == "error"
+    assert updated.name == "Python Basics"
+    assert updated.issuer_name == "Example University"
+
+
+def test_verification_history_is_bounded(library: Library) -> None:
+    """Re-checking forever keeps the newest verifications only."""
+    badge = save(library, "https://issuer.example/a/1")
+    for hours in range(1, MAX_VERIFICATIONS_KEPT + 5):
+        library.record_verification(
+            badge.id,
+            make_verdict(
+                "https://issuer.example/a/1", checked_at=BASE_TIME + timedelta(hours=hours)
+            ),
+        )
+    history = library.verifications(badge.id, limit=1000)
+    assert len(history) == MAX_VERIFICATIONS_KEPT
+    newest = BASE_TIME + timedelta(hours=MAX_VERIFICATIONS_KEPT + 4)
+    assert history[0].checked_at == iso(newest)
+    assert history[-1].checked_at == iso(newest - timedelta(hours=MAX_VERIFICATIONS_KEPT - 1))
+
+
+def test_upload_states_count_attempts_and_keep_remote_id(library: Library) -> None:
+    """Uploading counts attempts; done keeps the remote id and clears the error."""
+    badge = save(library, "https://issuer.example/a/1")
+    library.set_upload_state(badge.id, "backpack", "queued")
+    library.set_upload_state(badge.id, "backpack", "uploading")
+    failed = library.set_upload_state(badge.id, "backpack", "failed", error="HTTP 503")
+    assert (failed.state, failed.attempts, failed.last_error) == ("failed", 1, "HTTP 503")
+    library.set_upload_state(badge.id, "backpack", "uploading")
+    done = library.set_upload_state(badge.id, "backpack", "done", remote_id="remote-42")
+    assert (done.attempts, done.remote_id, done.last_error) == (2, "remote-42", None)
+    requeued = library.set_upload_state(badge.id, "backpack", "queued")
+    assert (requeued.attempts, requeued.remote_id) == (0, "remote-42")
+
+
+def test_uploads_are_unique_per_backpack(library: Library) -> None:
+    """One upload row per (badge, backpack), listed by uploads() and in the record."""
+    badge = save(library, "https://issuer.example/a/1")
+    library.set_upload_state(badge.id, "b", "queued")
+    library.set_upload_state(badge.id, "a", "queued")
+    library.set_upload_state(badge.id, "a", "uploading")
+    assert [(u.backpack, u.state) for u in library.uploads(badge.id)] == [
+        ("a", "uploading"),
+        ("b", "queued"),
+    ]
+    assert [u["backpack"] for u in library.get(badge.id).to_json()["uploads"]] == ["a", "b"]
+    queued = library.uploads_in_state("queued")
+    assert [(u.badge_id, u.backpack) for u in queued] == [(badge.id, "b")]
+    assert library.forget_backpack("a") == 1
+    assert [u.backpack for u in library.uploads(badge.id)] == ["b"]
+
+
+def test_upload_state_refuses_unknown_state(library: Library) -> None:
+    """An unknown upload state is INVALID_ARGUMENT; an unknown badge is BADGE_NOT_FOUND."""
+    badge = save(library, "https://issuer.example/a/1")
+    with pytest.raises(LibraryError) as bad_state:
+        library.set_upload_state(badge.id, "b", "lost")  # type: ignore[arg-type]
+    assert bad_state.value.code is ErrorCode.INVALID_ARGUMENT
+    with pytest.raises(LibraryError) as missing:
+        library.set_upload_state("abcdef123456", "b", "queued")
+    assert missing.value.code is ErrorCode.BADGE_NOT_FOUND
+
+
+def test_delete_removes_rows_and_file(library: Library) -> None:
+    """Deleting a badge removes its rows, sources, uploads and its file."""
+    badge = save(library, "https://issuer.example/a/1")
+    library.set_upload_state(badge.id, "b", "queued")
+    assert badge.sha256 is not None
+    stored = resolve_paths().badge_files / badge.sha256[:2] / f"{badge.sha256}.png"
+    deleted = library.delete(badge.id[:6])
+    assert deleted.id == badge.id
+    assert not stored.exists()
+    assert library.list_badges().total == 0
+    assert library.uploads_in_state("queued") == []
+    with pytest.raises(LibraryError) as gone:
+        library.get(badge.id)
+    assert gone.value.code is ErrorCode.BADGE_NOT_FOUND
+    assert library.integrity_errors() == []
+
+
+def test_delete_keeps_file_another_badge_uses(library: Library) -> None:
+    """A file shared by two badges stays until the last one is deleted."""
+    first = save(library, "https://issuer.example/a/1", seed="shared")
+    # A badge first saved from its link, then with the same image bytes, shares the file.
+    url_badge = library.save(
+        verdict=make_verdict("https://issuer.example/a/2"),
+        payload="https://issuer.example/a/2",
+        payload_kind="url",
+        image=None,
+        media_type=None,
+        source=source(),
+    ).badge
+    library.save(
+        verdict=make_verdict("https://issuer.example/a/2"),
+        payload="https://issuer.example/a/2",
+        payload_kind="url",
+        image=fake_png("shared"),
+        media_type="image/png",
+        source=source(),
+    )
+    assert library.get(url_badge.id).sha256 == first.sha256
+    assert first.sha256 is not None
+    stored = resolve_paths().badge_files / first.sha256[:2] / f"{first.sha256}.png"
+    library.delete(first.id)
+    assert stored.read_bytes() == fake_png("shared")
+    library.delete(url_badge.id)
+    assert not stored.exists()
+
+
+def test_due_for_check_lists_oldest_first(library: Library) -> None:
+    """Badges whose last check is older than a time come back oldest check first."""
+    first = save(library, "https://issuer.example/a/1")
+    second = save(library, "https://issuer.example/a/2")
+    library.record_verification(
+        first.id,
+        make_verdict("https://issuer.example/a/1", checked_at=BASE_TIME + timedelta(days=2)),
+    )
+    due = library.due_for_check(BASE_TIME + timedelta(days=1))
+    assert [b.id for b in due] == [second.id]
+
+
+def test_find_by_assertion_or_image(library: Library) -> None:
+    """find() answers whether a badge is already saved, by its id or image hash."""
+    badge = save(library, "https://issuer.example/a/1")
+    assert library.find(assertion_id="https://issuer.example/a/1") == library.get(badge.id)
+    assert library.find(sha256=badge.sha256) == library.get(badge.id)
+    assert library.find(assertion_id="https://issuer.example/other") is None

@@ -1,0 +1,124 @@
+"""Opening the library: pragmas, migrations, a newer schema, a damaged or foreign file."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from agent.errors import ErrorCode, LibraryError
+from agent.library import Library
+from agent.library.schema import MIGRATIONS, applied_migrations, migrate
+from agent.paths import ensure_private_dir, resolve_paths
+
+
+def db_path() -> Path:
+    path = resolve_paths().library_db
+    ensure_private_dir(path.parent)
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_new_library_uses_wal_and_records_every_migration(library: Library) -> None:
+    """A new library is WAL with foreign keys, every migration recorded in order."""
+    with sqlite3.connect(db_path()) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert applied_migrations(raw) == [m.name for m in MIGRATIONS]
+    assert library.integrity_errors() == []
+
+
+def test_library_at_previous_migration_is_migrated() -> None:
+    """A database made at migration N-1 with a badge in it gets migration N and stays usable."""
+    path = db_path()
+    raw = sqlite3.connect(path, isolation_level=None)
+    assert migrate(raw, path, MIGRATIONS[:-1]) == [m.name for m in MIGRATIONS[:-1]]
+    raw.execute(
+        "INSERT INTO badges (id, assertion_id, payload_kind, payload_sha256, name, name_key, "
+        "issued_key, recipient, errors, warnings, status, checked_at, saved_at, updated_at) "
+        "VALUES ('0123456789ab', 'https://issuer.example/a/old', 'assertion-json', 'x', "
+        "'Old Badge', 'old badge', '', '{}', '[]', '[]', 'valid', "
+        "'2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', "
+        "'2025-01-01T00:00:00.000000Z')"
+    )
+    raw.execute("INSERT INTO badge_payloads (seq, payload) VALUES (1, '{}')")
+    raw.execute(
+        "INSERT INTO sources (badge_id, mail_subject, saved_at) VALUES "
+        "('0123456789ab', 'Welcome aboard', '2025-01-01T00:00:00.000000Z')"
+    )
+    raw.close()
+    with Library() as library:
+        assert library.get("0123").name == "Old Badge"
+        assert library.get("0123").payload == "{}"
+        assert [b.id for b in library.list_badges(text="welcome").items] == ["0123456789ab"]
+        assert [b.id for b in library.list_badges(text="old").items] == ["0123456789ab"]
+    with sqlite3.connect(path) as again:
+        assert applied_migrations(again) == [m.name for m in MIGRATIONS]
+
+
+def test_newer_schema_is_refused_untouched(library: Library) -> None:
+    """A database with a migration this code does not know is LIBRARY_TOO_NEW, left as is."""
+    library.close()
+    path = db_path()
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "INSERT INTO schema_migrations (name, applied_at) VALUES ('0999_future', 'later')"
+        )
+    before = digest(path)
+    with pytest.raises(LibraryError) as refused:
+        Library()
+    assert refused.value.code is ErrorCode.LIBRARY_TOO_NEW
+    assert "0999_future" in refused.value.message
+    assert digest(path) == before
+
+
+def test_garbage_file_is_corrupt_with_backup_kept() -> None:
+    """A file that is not SQLite is LIBRARY_CORRUPT; a copy is kept beside it, it is untouched."""
+    path = db_path()
+    garbage = b"this is not a database at all\n" * 200
+    path.write_bytes(garbage)
+    with pytest.raises(LibraryError) as refused:
+        Library()
+    assert refused.value.code is ErrorCode.LIBRARY_CORRUPT
+    backups = list(path.parent.glob(path.name + ".corrupt-*"))
+    assert len(backups) == 1
+    assert backups[0].read_bytes() == garbage
+    assert str(backups[0]) in refused.value.message
+    assert path.read_bytes() == garbage
+    with pytest.raises(LibraryError):
+        Library()  # a second attempt keeps the same single copy
+    assert list(path.parent.glob(path.name + ".corrupt-*")) == backups
+
+
+def test_truncated_sqlite_file_is_corrupt() -> None:
+    """A SQLite header followed by junk is LIBRARY_CORRUPT, not a raw sqlite3 error."""
+    path = db_path()
+    path.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)
+    with pytest.raises(LibraryError) as refused:
+        Library()
+    assert refused.value.code is ErrorCode.LIBRARY_CORRUPT
+
+
+def test_foreign_sqlite_database_is_refused() -> None:
+    """Another program's SQLite database is LIBRARY_CORRUPT and is not modified."""
+    path = db_path()
+    with sqlite3.connect(path) as raw:
+        raw.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+    before = digest(path)
+    with pytest.raises(LibraryError) as refused:
+        Library()
+    assert refused.value.code is ErrorCode.LIBRARY_CORRUPT
+    assert "another program" in refused.value.message
+    assert digest(path) == before
+
+
+def test_library_used_after_close_is_an_error(library: Library) -> None:
+    """A closed library answers with a coded error, not a sqlite3 exception."""
+    library.close()
+    with pytest.raises(LibraryError) as closed:
+        library.list_badges()
+    assert closed.value.code is ErrorCode.INTERNAL_ERROR
