@@ -1,4 +1,4 @@
-"""``badgekeeper unbake FILE`` and ``badgekeeper bake IMAGE --payload TEXT|@FILE [--ob3] -o OUT``."""
+"""``badgekeeper unbake`` and ``badgekeeper bake``: read and write the badge inside an image."""
 
 from __future__ import annotations
 

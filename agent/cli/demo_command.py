@@ -29,6 +29,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
     from agent.sandbox.demo import render_table, run_demo
 
     folder = Path(args.out) if args.out else ensure_private_dir(resolve_paths().data) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
     rows, base_url = asyncio.run(run_demo(folder))
     ok = all(verdict["status"] == sample.expected for sample, verdict in rows)
     if args.json:
@@ -38,6 +39,9 @@ def run_demo_command(args: argparse.Namespace) -> int:
         print(f"Local issuer: {base_url}   sample badges: {folder}\n")
         print(render_table(rows))
         print()
-        print("Every verdict is what the specification expects." if ok else
-              "Some verdicts differ from what the specification expects (marked ✗).")
+        print(
+            "Every verdict is what the specification expects."
+            if ok
+            else "Some verdicts differ from what the specification expects (marked ✗)."
+        )
     return 0 if ok else 1

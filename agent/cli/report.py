@@ -26,7 +26,9 @@ def render_verdict(verdict: Verdict) -> str:
     if badge.name or badge.issuer_name:
         lines.append(f"  Badge      {badge.name or '(no name)'}  ({kind})")
         issuer = badge.issuer_name or "(no name)"
-        lines.append(f"  Issuer     {issuer}" + (f"  <{badge.issuer_id}>" if badge.issuer_id else ""))
+        lines.append(
+            f"  Issuer     {issuer}" + (f"  <{badge.issuer_id}>" if badge.issuer_id else "")
+        )
         lines.append(f"  Issued     {_day(badge.issued_on)}    Expires  {_day(badge.expires)}")
     recipient = verdict.recipient
     if recipient.checked:

@@ -136,4 +136,3 @@ def _read_source_file(source: str) -> bytes | Verdict:
         )
         return verdict
     return data
-

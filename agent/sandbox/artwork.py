@@ -40,7 +40,7 @@ def badge_svg(slug: str, label: str) -> bytes:
     svg = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 256 256">\n'
-        f'  <title>{escape(label)}</title>\n'
+        f"  <title>{escape(label)}</title>\n"
         f'  <circle cx="128" cy="128" r="112" fill="{fill}"/>\n'
         f'  <circle cx="128" cy="128" r="86" fill="none" stroke="{ink}" stroke-width="6"/>\n'
         f'  <text x="128" y="148" font-size="64" text-anchor="middle" fill="{ink}" '

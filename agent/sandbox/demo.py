@@ -51,34 +51,72 @@ def _past(days: int) -> datetime:
 
 SAMPLES: tuple[Sample, ...] = (
     Sample("ob2-hosted.png", "OB 2.0 hosted", "valid", lambda i: i.issue_ob2_hosted(EARNER)),
-    Sample("ob2-hosted.svg", "OB 2.0 hosted, SVG", "valid",
-           lambda i: i.issue_ob2_hosted(EARNER, "research", svg=True)),
-    Sample("ob2-signed.png", "OB 2.0 signed (JWS RS256)", "valid",
-           lambda i: i.issue_ob2_signed(EARNER)),
-    Sample("ob3-vc-jwt.png", "OB 3.0 VC-JWT (RS256)", "valid",
-           lambda i: i.issue_ob3_jwt(EARNER)),
-    Sample("ob3-data-integrity.svg", "OB 3.0 Data Integrity (eddsa-rdfc-2022)", "valid",
-           lambda i: i.issue_ob3_data_integrity(EARNER)),
-    Sample("revoked-410.png", "OB 2.0 hosted, answers 410 Gone", "revoked",
-           lambda i: i.issue_ob2_hosted(EARNER, revocation="gone")),
-    Sample("revoked-flag.png", "OB 2.0 hosted, revoked: true", "revoked",
-           lambda i: i.issue_ob2_hosted(EARNER, "safety", revocation="flag")),
-    Sample("revoked-list.png", "OB 2.0 signed, on the revocation list", "revoked",
-           lambda i: i.issue_ob2_signed(EARNER, revoked=True)),
-    Sample("revoked-status.png", "OB 3.0, bit set in the status list", "revoked",
-           lambda i: i.issue_ob3_jwt(EARNER, revoked=True)),
-    Sample("expired.png", "OB 2.0 hosted, expired last month", "expired",
-           lambda i: i.issue_ob2_hosted(EARNER, "python", issued=_past(400), expires=_past(30))),
+    Sample(
+        "ob2-hosted.svg",
+        "OB 2.0 hosted, SVG",
+        "valid",
+        lambda i: i.issue_ob2_hosted(EARNER, "research", svg=True),
+    ),
+    Sample(
+        "ob2-signed.png", "OB 2.0 signed (JWS RS256)", "valid", lambda i: i.issue_ob2_signed(EARNER)
+    ),
+    Sample("ob3-vc-jwt.png", "OB 3.0 VC-JWT (RS256)", "valid", lambda i: i.issue_ob3_jwt(EARNER)),
+    Sample(
+        "ob3-data-integrity.svg",
+        "OB 3.0 Data Integrity (eddsa-rdfc-2022)",
+        "valid",
+        lambda i: i.issue_ob3_data_integrity(EARNER),
+    ),
+    Sample(
+        "revoked-410.png",
+        "OB 2.0 hosted, answers 410 Gone",
+        "revoked",
+        lambda i: i.issue_ob2_hosted(EARNER, revocation="gone"),
+    ),
+    Sample(
+        "revoked-flag.png",
+        "OB 2.0 hosted, revoked: true",
+        "revoked",
+        lambda i: i.issue_ob2_hosted(EARNER, "safety", revocation="flag"),
+    ),
+    Sample(
+        "revoked-list.png",
+        "OB 2.0 signed, on the revocation list",
+        "revoked",
+        lambda i: i.issue_ob2_signed(EARNER, revoked=True),
+    ),
+    Sample(
+        "revoked-status.png",
+        "OB 3.0, bit set in the status list",
+        "revoked",
+        lambda i: i.issue_ob3_jwt(EARNER, revoked=True),
+    ),
+    Sample(
+        "expired.png",
+        "OB 2.0 hosted, expired last month",
+        "expired",
+        lambda i: i.issue_ob2_hosted(EARNER, "python", issued=_past(400), expires=_past(30)),
+    ),
     Sample("tampered.png", "OB 3.0, name changed after signing", "invalid", _tampered),
-    Sample("someone-else.png", "OB 2.0 hosted, issued to another address", "invalid",
-           lambda i: i.issue_ob2_hosted("somebody@else.example")),
+    Sample(
+        "someone-else.png",
+        "OB 2.0 hosted, issued to another address",
+        "invalid",
+        lambda i: i.issue_ob2_hosted("somebody@else.example"),
+    ),
 )
 
 
 async def _run_verify(files: list[Path], allow: str) -> list[dict[str, Any]]:
     env = {**os.environ, "BADGEKEEPER_ALLOW_HOSTS": allow}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent.cli", "verify", "--json", "--email", EARNER,
+        sys.executable,
+        "-m",
+        "agent.cli",
+        "verify",
+        "--json",
+        "--email",
+        EARNER,
         *map(str, files),
         env=env,
         stdout=asyncio.subprocess.PIPE,
@@ -92,7 +130,6 @@ async def _run_verify(files: list[Path], allow: str) -> list[dict[str, Any]]:
 
 async def run_demo(folder: Path) -> tuple[list[tuple[Sample, dict[str, Any]]], str]:
     """Issue every sample into ``folder``, verify them with the CLI; return the pairs."""
-    folder.mkdir(parents=True, exist_ok=True)
     async with run_issuer() as server:
         files = []
         for sample in SAMPLES:
@@ -102,7 +139,7 @@ async def run_demo(folder: Path) -> tuple[list[tuple[Sample, dict[str, Any]]], s
             files.append(path)
         host = server.base_url.removeprefix("http://")
         verdicts = await _run_verify(files, allow=host)
-        return list(zip(SAMPLES, verdicts)), server.base_url
+        return list(zip(SAMPLES, verdicts, strict=True)), server.base_url
 
 
 def render_table(rows: list[tuple[Sample, dict[str, Any]]]) -> str:
@@ -112,7 +149,9 @@ def render_table(rows: list[tuple[Sample, dict[str, Any]]]) -> str:
     for sample, verdict in rows:
         codes = ", ".join(e["code"] for e in verdict["errors"]) or "—"
         mark = "✓" if verdict["status"] == sample.expected else "✗"
-        lines.append((sample.name, sample.what, sample.expected, f"{mark} {verdict['status']}", codes))
+        lines.append(
+            (sample.name, sample.what, sample.expected, f"{mark} {verdict['status']}", codes)
+        )
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     out = []
     for index, row in enumerate(lines):

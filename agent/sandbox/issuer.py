@@ -218,7 +218,13 @@ class SampleIssuer:
 
     # ---- issuing ---------------------------------------------------------------------
     def _ob2_assertion(
-        self, slug: str, email: str, *, assertion_id: str, issued: datetime, expires: datetime | None
+        self,
+        slug: str,
+        email: str,
+        *,
+        assertion_id: str,
+        issued: datetime,
+        expires: datetime | None,
     ) -> dict[str, Any]:
         salt = secrets.token_hex(8)
         assertion: dict[str, Any] = {
@@ -248,10 +254,26 @@ class SampleIssuer:
         expires: datetime | None = None,
         issued: datetime | None = None,
         svg: bool = False,
+        badgr_style: bool = False,
     ) -> IssuedBadge:
-        """A hosted OB 2.0 assertion, published at its id, baked into a PNG (or SVG)."""
+        """A hosted OB 2.0 assertion, published at its id, baked into a PNG (or SVG).
+
+        ``badgr_style`` publishes it as Badgr does: the id is ``/public/assertions/<key>``, an
+        unbaked image at ``<id>/image``. Every assertion also gets an HTML page at
+        ``/pages/<key>`` naming its JSON with ``<link rel="alternate">``.
+        """
         key = secrets.token_hex(6)
-        path = f"/ob2/assertions/{key}"
+        path = f"/public/assertions/{key}" if badgr_style else f"/ob2/assertions/{key}"
+        label = BADGE_CLASSES[slug][0]
+        self.documents[f"{path}/image"] = Document(badge_png(slug, label), "image/png")
+        self.documents[f"/pages/{key}"] = Document(
+            (
+                "<!doctype html><html><head><title>Badge</title>"
+                f'<link rel="alternate" type="application/ld+json" href="{path}">'
+                f"</head><body><h1>{label}</h1></body></html>"
+            ).encode(),
+            "text/html",
+        )
         issued_on = issued or datetime.now(timezone.utc) - timedelta(days=3)
         assertion = self._ob2_assertion(
             slug, email, assertion_id=self.url(path), issued=issued_on, expires=expires
@@ -345,8 +367,11 @@ class SampleIssuer:
     ) -> IssuedBadge:
         """An OB 3.0 credential as a VC-JWT signed RS256 with the issuer's JsonWebKey."""
         credential = self._ob3_credential(slug, email, valid_until=None, revoked=revoked)
+        private_key = self.rsa_key.private_key
+        if private_key is None:  # generate_key always makes a private key; keep mypy honest
+            raise RuntimeError("the sample issuer's RSA key has no private part")
         token = sign_vc_jwt(
-            credential, self.rsa_key.private_key, kid=self.ob3_issuer_id + "#key-rsa", alg="RS256"
+            credential, private_key, kid=self.ob3_issuer_id + "#key-rsa", alg="RS256"
         )
         return self._baked(slug, token, credential["id"], svg=svg)
 

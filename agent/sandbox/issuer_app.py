@@ -88,7 +88,8 @@ async def run_issuer(
     await site.start()
     try:
         bound = runner.addresses[0][1]
-        issuer = SampleIssuer(f"http://{host}:{bound}", **({"name": name} if name else {}))
+        base_url = f"http://{host}:{bound}"
+        issuer = SampleIssuer(base_url) if name is None else SampleIssuer(base_url, name=name)
         holder["server"] = IssuerServer(issuer)
         yield holder["server"]
     finally:
