@@ -242,8 +242,7 @@ class ErrorCode(Enum):
     NOT_YET_VALID = (
         1402,
         "invalid",
-        "This badge is dated in the future. Check your computer's clock; otherwise ask the "
-        "issuer.",
+        "This badge is dated in the future. Check your computer's clock; otherwise ask the issuer.",
     )
     RECIPIENT_MISMATCH = (
         1403,
@@ -322,6 +321,48 @@ class ErrorCode(Enum):
         1607,
         "error",
         "Several saved badges start with this id. Type more characters of the id.",
+    )
+    # --- agent (1700s): reaching the agent and speaking its protocol ---
+    AGENT_UNAVAILABLE = (
+        1700,
+        "error",
+        "The Badgekeeper agent is not running and could not be started. Run `badgekeeper serve` "
+        "in a terminal to see why, or `badgekeeper doctor`.",
+    )
+    UNAUTHORIZED = (
+        1701,
+        "error",
+        "The agent refused the connection: its token was missing or wrong. Only Badgekeeper's own "
+        "programs of the same user may connect; if this persists, restart the agent.",
+    )
+    ORIGIN_REFUSED = (
+        1702,
+        "error",
+        "The agent refuses connections from web pages. Reach it through the browser extension or "
+        "the `badgekeeper` command.",
+    )
+    MESSAGE_TOO_LARGE = (
+        1703,
+        "error",
+        "The message is larger than the agent accepts (64 MiB). Badges are far smaller; send the "
+        "badge image itself, not a larger file.",
+    )
+    AGENT_BUSY = (
+        1704,
+        "error",
+        "The agent is busy (too many connections, or it is stopping). Try again in a moment.",
+    )
+    RESULT_TOO_LARGE = (
+        1705,
+        "error",
+        "The answer is too large to send to the browser. Use the `badgekeeper` command instead, "
+        "for example `badgekeeper export ID`.",
+    )
+    PROTOCOL_ERROR = (
+        1706,
+        "error",
+        "The message does not follow the agent's protocol (JSON-RPC 2.0, docs/PROTOCOL.md). Make "
+        "sure the extension and Badgekeeper are the same version.",
     )
     # --- internal (1900s) ---
     INTERNAL_ERROR = (

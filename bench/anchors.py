@@ -169,6 +169,7 @@ class AnchorRunner:
             with (LOG_DIR / f"{self.spec.name}.log").open("a") as log:
                 log.write(trace + "\n")
             last = trace.splitlines()[-1] if trace else "no detail"
-            raise AnchorUnavailable(f"{self.spec.name} failed: {last} (see {LOG_DIR.name}/)")
+            where = (LOG_DIR / f"{self.spec.name}.log").relative_to(REPO_ROOT)
+            raise AnchorUnavailable(f"{self.spec.name} failed: {last} (see {where})")
         result: dict[str, Any] = message["result"]
         return result

@@ -19,6 +19,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import socket
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -116,11 +117,12 @@ async def serve(hosts: list[str]) -> None:
     await runner.setup()
     ports: dict[str, int] = {}
     for host in hosts:
-        site = web.TCPSite(runner, host, 0, backlog=1024)
-        await site.start()
-        server = site._server  # aiohttp exposes the bound port only through the server
-        assert isinstance(server, asyncio.base_events.Server)
-        ports[host] = server.sockets[0].getsockname()[1]
+        # Bind the socket ourselves so the port chosen for port 0 can be read back.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, 0))
+        await web.SockSite(runner, sock, backlog=1024).start()
+        ports[host] = sock.getsockname()[1]
     print(json.dumps({"ports": ports}), flush=True)
     # Serve until the harness closes our standard input (or dies).
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)

@@ -86,7 +86,9 @@ class AtMost:
         excess = ours.median - self.limit
         if excess <= 0:
             return Judgement(True, "met")
-        return Judgement(False, f"missed by {fmt(excess)} {unit} (+{excess / self.limit:.0%})")
+        share = excess / self.limit
+        percent = f"{share:.0%}" if share >= 0.01 else f"{share:.1%}"
+        return Judgement(False, f"missed by {fmt(excess)} {unit} (+{percent})")
 
 
 @dataclass(frozen=True)

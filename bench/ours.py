@@ -5,7 +5,8 @@ Rules:
   as "not yet measured" with the import error, never as a crash of the harness.
 - The CLI runs as one child process per measurement (the console script beside this Python, or
   ``python -m agent.cli``), with ``BADGEKEEPER_HOME`` in a fresh temporary folder; its wall time
-  and peak resident memory (``wait4``) are the child's own.
+  is taken around ``wait4``, its peak resident memory is its own VmHWM, followed every 2 ms
+  (``ru_maxrss`` would include the harness's size: Linux carries it over fork and exec).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.model import Missing
+from bench.runners.protocol import vm_hwm_bytes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_EVERY_S = 0.002
 
 
 def load(module: str, *names: str) -> list[Any] | Missing:
@@ -103,6 +106,28 @@ class CliRun:
     max_rss_bytes: int
 
 
+class PeakSampler:
+    """Follows a child's VmHWM (monotonic) every few milliseconds until it exits."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, daemon=True)
+        self._thread.start()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(SAMPLE_EVERY_S):
+            value = vm_hwm_bytes(self.pid)
+            if value is not None:
+                self.peak = max(self.peak or 0, value)
+
+    def stop(self) -> int | None:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
 def run_cli(args: Sequence[str], env: Mapping[str, str], timeout: float = 300) -> CliRun:
     """Run ``badgekeeper ARGS`` once; measure its wall time and its own peak RSS."""
     with (
@@ -115,7 +140,8 @@ def run_cli(args: Sequence[str], env: Mapping[str, str], timeout: float = 300) -
         proc = subprocess.Popen(
             [*cli_command(), *args], cwd=REPO_ROOT, env=child_env, stdout=out, stderr=err
         )
-        # Block in wait4 (exact wall time, the child's own rusage); a timer kills a hung child.
+        sampler = PeakSampler(proc.pid)
+        # Block in wait4 for an exact wall time; a timer kills a hung child.
         killer = threading.Timer(timeout, proc.kill)
         killer.start()
         try:
@@ -123,8 +149,10 @@ def run_cli(args: Sequence[str], env: Mapping[str, str], timeout: float = 300) -
         finally:
             killer.cancel()
         wall = time.perf_counter() - start
+        peak = sampler.stop()
+        if peak is None:  # no /proc: ru_maxrss, which may include the harness's own size
+            peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        rss = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-        return CliRun(proc.returncode, out.read(), err.read(), wall, int(rss))
+        return CliRun(proc.returncode, out.read(), err.read(), wall, int(peak))

@@ -1,7 +1,8 @@
 """A streaming, namespace-aware expat parser that refuses what makes XML dangerous.
 
 Rules (what defusedxml does, for a parser we feed in chunks):
-- Any DOCTYPE, entity declaration, external entity reference or skipped entity is
+- The W3C SVG DOCTYPE without an internal subset is allowed (its DTD is never read); any other
+  DOCTYPE, entity declaration, external entity reference or skipped entity is
   SVG_FORBIDDEN_MARKUP, raised from the handler the moment expat meets it, so an internal subset
   (XXE, billion laughs) is never even read. Parameter entities are never parsed.
 - Names arrive as ``namespace-uri + " " + local-name`` (a space cannot occur in a URI), so the
@@ -105,9 +106,25 @@ def _forbidden(what: str) -> NoReturn:
     )
 
 
+# The DOCTYPE that Illustrator, Inkscape and older tools write. It is allowed without an internal
+# subset: the external DTD is never read (expat does not fetch), and an entity it would define
+# is a skipped entity, which is refused below.
+W3C_SVG_PUBLIC_IDS = frozenset(
+    {
+        "-//W3C//DTD SVG 1.0//EN",
+        "-//W3C//DTD SVG 1.1//EN",
+        "-//W3C//DTD SVG 1.1 Basic//EN",
+        "-//W3C//DTD SVG 1.1 Tiny//EN",
+        "-//W3C//DTD SVG 20010904//EN",
+    }
+)
+
+
 def _refuse_doctype(
     name: str, system_id: str | None, public_id: str | None, has_internal_subset: int
 ) -> None:
+    if not has_internal_subset and public_id in W3C_SVG_PUBLIC_IDS:
+        return
     _forbidden("a document type declaration (DOCTYPE)")
 
 

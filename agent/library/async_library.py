@@ -50,7 +50,6 @@ class AsyncLibrary:
         self._library: Library | None = None
         self._writer: concurrent.futures.ThreadPoolExecutor | None = None
         self._readers: concurrent.futures.ThreadPoolExecutor | None = None
-        self._in_flight: set[concurrent.futures.Future[Any]] = set()
 
     async def __aenter__(self) -> AsyncLibrary:
         self._writer = concurrent.futures.ThreadPoolExecutor(1, "badgekeeper-library-writer")
@@ -72,22 +71,27 @@ class AsyncLibrary:
 
     async def aclose(self) -> None:
         """Finish the calls in flight, close the database, join the threads."""
-        library, self._library = self._library, None
-        if library is None:
+        library, self._library = self._library, None  # refuse new calls from here on
+        writer, readers = self._writer, self._readers
+        if library is None or writer is None or readers is None:
             self._shutdown()
             return
+
+        def finish() -> None:
+            # On the writer thread, so every write submitted before is done; then wait for the
+            # reads, and only then close the connections they use.
+            readers.shutdown(wait=True)
+            library.close()
+
         try:
-            if self._in_flight:
-                await asyncio.wait([asyncio.wrap_future(f) for f in list(self._in_flight)])
-            assert self._writer is not None  # set whenever _library is
-            await asyncio.wrap_future(self._writer.submit(library.close))
+            await asyncio.wrap_future(writer.submit(finish))
         finally:
             self._shutdown()
 
     def _shutdown(self) -> None:
         for executor in (self._readers, self._writer):
             if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+                executor.shutdown(wait=True)
         self._readers = self._writer = None
 
     @property
@@ -109,10 +113,7 @@ class AsyncLibrary:
             raise LibraryError(
                 ErrorCode.INTERNAL_ERROR, "The badge library is not open (use `async with`)."
             )
-        future = executor.submit(fn, *args, **kwargs)
-        self._in_flight.add(future)
-        future.add_done_callback(self._in_flight.discard)
-        return await asyncio.wrap_future(future)
+        return await asyncio.wrap_future(executor.submit(fn, *args, **kwargs))
 
     async def _write(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         return await self._run(self._writer, fn, *args, **kwargs)

@@ -6,7 +6,7 @@ Rules:
   queue on SQLite's busy timeout.
 - Reads use a ``query_only`` connection per thread and one read transaction per call, so a page
   and its total come from one snapshot.
-- sqlite3 exceptions are translated here into ``LibraryError``.
+- sqlite3 exceptions (and its OverflowError for huge integers) become ``LibraryError`` here.
 """
 
 from __future__ import annotations
@@ -73,6 +73,8 @@ class LibraryDatabase:
                     raise
             except sqlite3.Error as exc:
                 raise schema.translate(self.path, exc) from exc
+            except OverflowError as exc:
+                raise _too_large() from exc
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -88,6 +90,8 @@ class LibraryDatabase:
                     conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise schema.translate(self.path, exc) from exc
+        except OverflowError as exc:
+            raise _too_large() from exc
 
     def _reader(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -100,3 +104,11 @@ class LibraryDatabase:
                 self._readers.append(conn)
             self._local.conn = conn
         return conn
+
+
+def _too_large() -> LibraryError:
+    # sqlite3 cannot bind integers beyond 64 bits; such an id or position names nothing we hold.
+    return LibraryError(
+        ErrorCode.INVALID_ARGUMENT,
+        "A number given to the library (an id, position or limit) is far too large.",
+    )

@@ -29,20 +29,16 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def media_type_of(data: bytes, declared: str | None) -> str:
-    """The media type to store ``data`` under: the declared one if we keep that kind, or sniffed."""
-    if declared is not None:
-        normalised = declared.split(";", 1)[0].strip().lower()
-        if normalised in EXTENSIONS:
-            return normalised
-        raise LibraryError(
-            ErrorCode.INVALID_ARGUMENT,
-            f"Badge images are kept as PNG or SVG, not {declared[:60]!r}. Save the baked PNG or "
-            "SVG image the issuer sent.",
-        )
+    """The media type to keep ``data`` under: the bytes decide, the declared type breaks a tie.
+
+    A PNG signature means PNG whatever was declared; otherwise SVG when the bytes look like XML or
+    SVG was declared. Anything else is not a badge image we keep.
+    """
     if data.startswith(_PNG_SIGNATURE):
         return PNG
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith((b"<?xml", b"<svg", b"<!--")):
+    normalised = (declared or "").split(";", 1)[0].strip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!--")) or normalised == SVG:
         return SVG
     raise LibraryError(
         ErrorCode.INVALID_ARGUMENT,

@@ -1,11 +1,11 @@
-"""Reads: badge records, pages with filters and text search, sources, verifications, uploads.
+"""Reads: resolving ids, pages of badges with filters and text search, sources, verifications.
 
 Rules:
-- A page is built from a fixed number of queries whatever its size: the badge rows, the count,
-  then sources, uploads and collections for all the page's badges at once (no N+1).
+- A page costs a fixed number of queries whatever its size: the count, the page's keys (ordered
+  and cut over narrow index entries), its full rows, then sources, uploads and collections for
+  all of them at once (no N+1).
 - Sort keys are NOT NULL columns with an index ending in ``id``, so keyset cursors are exact.
-- Every function takes a connection and runs inside whatever transaction the caller opened; the
-  caller gives each page one read snapshot.
+- Every function runs inside the caller's transaction; the caller gives each page one snapshot.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import binascii
 import json
 import re
 import sqlite3
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -23,16 +22,13 @@ from agent.errors import ErrorCode, LibraryError
 from agent.library import search
 from agent.library.models import (
     STATUSES,
-    UPLOAD_STATES,
     BadgeRecord,
-    CollectionRef,
     Page,
     SortKey,
     SourceRecord,
-    UploadRecord,
-    UploadState,
     VerificationRecord,
 )
+from agent.library.records import build_records, json_object, source_record
 from agent.verify.result import Status
 
 MIN_PREFIX = 4
@@ -247,119 +243,10 @@ def _decode_cursor(cursor: str, sort: str, descending: bool) -> tuple[Any, str]:
         raise invalid("This page cursor is damaged. Start again from the first page.") from exc
     if sort_ != sort or descending_ != descending or not isinstance(badge_id, str):
         raise invalid("This page cursor belongs to another sort order. Start from the first page.")
-    if not isinstance(key, (str, int)) or isinstance(key, bool):
+    in_range = isinstance(key, str) or (isinstance(key, int) and -(2**63) <= key < 2**63)
+    if not in_range or isinstance(key, bool):
         raise invalid("This page cursor is damaged. Start again from the first page.")
     return key, badge_id
-
-
-def build_records(conn: sqlite3.Connection, rows: Sequence[sqlite3.Row]) -> list[BadgeRecord]:
-    """Records for ``rows``; sources, uploads and collections fetched in one query each."""
-    if not rows:
-        return []
-    ids = json.dumps([row["id"] for row in rows])
-    sources: dict[str, list[SourceRecord]] = defaultdict(list)
-    for row in conn.execute(
-        "SELECT * FROM sources WHERE badge_id IN (SELECT value FROM json_each(?)) ORDER BY id DESC",
-        (ids,),
-    ):
-        sources[row["badge_id"]].append(source_record(row))
-    uploads: dict[str, list[UploadRecord]] = defaultdict(list)
-    for row in conn.execute(
-        "SELECT * FROM uploads WHERE badge_id IN (SELECT value FROM json_each(?)) "
-        "ORDER BY backpack",
-        (ids,),
-    ):
-        uploads[row["badge_id"]].append(upload_record(row))
-    collections: dict[str, list[CollectionRef]] = defaultdict(list)
-    for row in conn.execute(
-        "SELECT cb.badge_id, c.id, c.name FROM collection_badges cb "
-        "JOIN collections c ON c.id = cb.collection_id "
-        "WHERE cb.badge_id IN (SELECT value FROM json_each(?)) ORDER BY c.position",
-        (ids,),
-    ):
-        collections[row["badge_id"]].append(CollectionRef(id=row["id"], name=row["name"]))
-    return [
-        _badge_record(row, sources[row["id"]], uploads[row["id"]], collections[row["id"]])
-        for row in rows
-    ]
-
-
-def _badge_record(
-    row: sqlite3.Row,
-    sources: list[SourceRecord],
-    uploads: list[UploadRecord],
-    collections: list[CollectionRef],
-) -> BadgeRecord:
-    return BadgeRecord(
-        id=row["id"],
-        assertion_id=row["assertion_id"],
-        spec=row["spec"],
-        format=row["format"],
-        payload=row["payload"],
-        payload_kind=row["payload_kind"],
-        sha256=row["image_sha256"],
-        media_type=row["media_type"],
-        name=row["name"],
-        description=row["description"],
-        criteria=row["criteria"],
-        image_url=row["image_url"],
-        issuer_id=row["issuer_id"],
-        issuer_name=row["issuer_name"],
-        issuer_url=row["issuer_url"],
-        badge_class_id=row["badge_class_id"],
-        issued_on=row["issued_on"],
-        expires=row["expires"],
-        status=cast(Status, row["status"]),
-        checked_at=row["checked_at"],
-        errors=tuple(_json_list(row["errors"])),
-        warnings=tuple(_json_list(row["warnings"])),
-        recipient=_json_object(row["recipient"]),
-        saved_at=row["saved_at"],
-        updated_at=row["updated_at"],
-        sources=tuple(sources),
-        uploads=tuple(uploads),
-        collections=tuple(collections),
-    )
-
-
-def _json_list(text: str) -> list[dict[str, str]]:
-    # Our own column; a hand-edited value must not take the popup down with it.
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return []
-    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-
-def _json_object(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def source_record(row: sqlite3.Row) -> SourceRecord:
-    return SourceRecord(
-        page_url=row["page_url"],
-        image_url=row["image_url"],
-        mail_subject=row["mail_subject"],
-        mail_sender=row["mail_sender"],
-        mail_date=row["mail_date"],
-        saved_at=row["saved_at"],
-    )
-
-
-def upload_record(row: sqlite3.Row) -> UploadRecord:
-    return UploadRecord(
-        badge_id=row["badge_id"],
-        backpack=row["backpack"],
-        state=cast(UploadState, row["state"]),
-        remote_id=row["remote_id"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        updated_at=row["updated_at"],
-    )
 
 
 def sources(conn: sqlite3.Connection, badge_id: str) -> list[SourceRecord]:
@@ -368,8 +255,14 @@ def sources(conn: sqlite3.Connection, badge_id: str) -> list[SourceRecord]:
     return [source_record(row) for row in rows]
 
 
+def check_limit(limit: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise invalid(f"A limit is 1 to {MAX_LIMIT}, not {limit}.")
+
+
 def verifications(conn: sqlite3.Connection, badge_id: str, limit: int) -> list[VerificationRecord]:
     """The badge's stored verifications, newest first."""
+    check_limit(limit)
     rows = conn.execute(
         "SELECT badge_id, status, checked_at, verdict FROM verifications WHERE badge_id = ? "
         "ORDER BY checked_at DESC, id DESC LIMIT ?",
@@ -380,43 +273,15 @@ def verifications(conn: sqlite3.Connection, badge_id: str, limit: int) -> list[V
             badge_id=row["badge_id"],
             status=cast(Status, row["status"]),
             checked_at=row["checked_at"],
-            verdict=_json_object(row["verdict"]),
+            verdict=json_object(row["verdict"]),
         )
         for row in rows
     ]
 
 
-def uploads(conn: sqlite3.Connection, badge_id: str) -> list[UploadRecord]:
-    rows = conn.execute("SELECT * FROM uploads WHERE badge_id = ? ORDER BY backpack", (badge_id,))
-    return [upload_record(row) for row in rows]
-
-
-def upload(conn: sqlite3.Connection, badge_id: str, backpack: str) -> UploadRecord:
-    row = conn.execute(
-        "SELECT * FROM uploads WHERE badge_id = ? AND backpack = ?", (badge_id, backpack)
-    ).fetchone()
-    if row is None:
-        raise invalid(f"Badge {badge_id} has no upload to {backpack[:60]!r}.")
-    return upload_record(row)
-
-
-def uploads_in_state(
-    conn: sqlite3.Connection, state: UploadState, backpack: str | None, limit: int
-) -> list[UploadRecord]:
-    """Uploads in ``state`` (optionally to one backpack), the longest waiting first."""
-    if state not in UPLOAD_STATES:
-        raise invalid(f"An upload state is one of {', '.join(UPLOAD_STATES)}, not {state!r}.")
-    sql = "SELECT * FROM uploads WHERE state = ?"
-    params: list[Any] = [state]
-    if backpack is not None:
-        sql += " AND backpack = ?"
-        params.append(backpack)
-    rows = conn.execute(sql + " ORDER BY updated_at, badge_id LIMIT ?", [*params, limit])
-    return [upload_record(row) for row in rows]
-
-
 def due_for_check(conn: sqlite3.Connection, checked_before: str, limit: int) -> list[BadgeRecord]:
     """Badges last verified before ``checked_before`` (ISO, UTC), the oldest check first."""
+    check_limit(limit)
     rows = conn.execute(
         SELECT_BADGES + "FROM badges b WHERE b.checked_at < ? ORDER BY b.checked_at, b.id LIMIT ?",
         (checked_before, limit),

@@ -7,8 +7,8 @@ Rules:
   bytes, or the payload, when there is none), lengthened only if another badge holds it already.
 - The badge's current status, errors and recipient come from its newest verification; an older
   verdict arriving late is kept in the history but changes nothing else.
-- Text from badges is untrusted: lone surrogates are replaced and lengths are capped before
-  SQLite sees it.
+- Text from badges is untrusted: lone surrogates are replaced, text is capped, and a link too
+  long to be real is dropped (cut, it would mislead) before SQLite sees any of it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ def clean(value: str | None, limit: int) -> str | None:
         return None
     text = value[:limit].encode("utf-8", "replace").decode("utf-8")
     return text or None
+
+
+def clean_url(value: str | None) -> str | None:
+    """A link SQLite can store, or None when it is too long to be one (cut, it would mislead)."""
+    if value is None or len(value) > MAX_URL_CHARS:
+        return None
+    return clean(value, MAX_URL_CHARS)
 
 
 def name_key(name: str) -> str:
@@ -144,8 +151,8 @@ def add_source(conn: sqlite3.Connection, badge_id: str, source: SourceInfo, now:
         "mail_date, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
             badge_id,
-            clean(source.page_url, MAX_URL_CHARS),
-            clean(source.image_url, MAX_URL_CHARS),
+            clean_url(source.page_url),
+            clean_url(source.image_url),
             clean(source.mail_subject, MAX_SHORT_CHARS),
             clean(source.mail_sender, MAX_SHORT_CHARS),
             clean(source.mail_date, MAX_SHORT_CHARS),
@@ -199,11 +206,11 @@ def apply_verdict(conn: sqlite3.Connection, badge_id: str, verdict: Verdict, now
         "name": clean(badge.name, MAX_SHORT_CHARS),
         "description": clean(badge.description, MAX_LONG_CHARS),
         "criteria": clean(badge.criteria, MAX_LONG_CHARS),
-        "image_url": clean(badge.image, MAX_URL_CHARS),
-        "issuer_id": clean(badge.issuer_id, MAX_URL_CHARS),
+        "image_url": clean_url(badge.image),
+        "issuer_id": clean_url(badge.issuer_id),
         "issuer_name": clean(badge.issuer_name, MAX_SHORT_CHARS),
-        "issuer_url": clean(badge.issuer_url, MAX_URL_CHARS),
-        "badge_class_id": clean(badge.badge_class_id, MAX_URL_CHARS),
+        "issuer_url": clean_url(badge.issuer_url),
+        "badge_class_id": clean_url(badge.badge_class_id),
         "issued_on": clean(badge.issued_on, 64),
         "expires": clean(badge.expires, 64),
     }

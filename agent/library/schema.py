@@ -185,12 +185,16 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 
 def open_writer(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the library; the connection is the writer."""
-    ensure_private_dir(path.parent)
+    try:
+        ensure_private_dir(path.parent)
+    except OSError as exc:
+        raise unavailable(path, exc) from exc
     _check_header(path)
     _create_private(path)
     conn = connect(path)
     try:
         _check_ours(conn, path)
+        _pending(conn, path, migrations)  # refuses a newer library before anything is written
         conn.execute("PRAGMA journal_mode = WAL")
         migrate(conn, path, migrations)
     except sqlite3.OperationalError as exc:

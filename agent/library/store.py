@@ -4,8 +4,8 @@ Rules:
 - A badge file is written, fsynced and renamed into place before the row naming it commits; it
   is re-checked under the write lock, because a delete may have removed the same bytes meanwhile.
 - A file is removed only under the write lock, after the commit that dropped its last row.
-- Every public method is one transaction (see ``database.py``): a write either happened whole,
-  durably, or not at all.
+- Every public method is one transaction (see ``database.py``), except ``delete``'s second one
+  for the file: a write either happened whole, durably, or not at all.
 """
 
 from __future__ import annotations
@@ -18,11 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from agent.errors import BakeryError, ErrorCode, LibraryError
-from agent.library import badge_collections, export, queries, saving, search, settings
+from agent.library import (
+    badge_collections,
+    export,
+    queries,
+    saving,
+    search,
+    settings,
+    upload_states,
+)
 from agent.library.database import LibraryDatabase
 from agent.library.files import BadgeFiles, media_type_of, sha256_hex
 from agent.library.models import (
-    UPLOAD_STATES,
     BadgeRecord,
     CollectionRecord,
     Page,
@@ -41,7 +48,6 @@ from agent.verify.result import Status, Verdict
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
 MAX_PAYLOAD_CHARS = 16 * 1024 * 1024
 MAX_ASSERTION_ID_CHARS = 8192
-MAX_BACKPACK_CHARS = 200
 PAYLOAD_KINDS = ("assertion-json", "credential-json", "jws", "vc-jwt", "url")
 
 Clock = Callable[[], datetime]
@@ -58,7 +64,14 @@ class Library:
     def __init__(self, paths: Paths | None = None, *, clock: Clock = _utc_now) -> None:
         self.paths = paths or resolve_paths()
         self._clock = clock
-        self.files = BadgeFiles(ensure_private_dir(self.paths.badge_files))
+        try:
+            self.files = BadgeFiles(ensure_private_dir(self.paths.badge_files))
+        except OSError as exc:
+            raise LibraryError(
+                ErrorCode.LIBRARY_UNAVAILABLE,
+                f"The badge folder {self.paths.badge_files} could not be created ({exc.strerror}). "
+                "Check the permissions of Badgekeeper's data folder.",
+            ) from exc
         self._db = LibraryDatabase(self.paths.library_db)
         self.thumbnails = ThumbnailCache(self.paths.cache / "thumbs")
 
@@ -180,40 +193,11 @@ class Library:
         remote_id: str | None = None,
         error: str | None = None,
     ) -> UploadRecord:
-        """Record an upload's progress. ``uploading`` counts an attempt; ``queued`` after ``done``
-        or ``failed`` starts the count again; ``done`` clears the last error."""
-        if state not in UPLOAD_STATES:
-            raise queries.invalid(f"An upload state is one of {', '.join(UPLOAD_STATES)}.")
-        if not backpack or len(backpack) > MAX_BACKPACK_CHARS:
-            raise queries.invalid(f"A backpack name needs 1 to {MAX_BACKPACK_CHARS} characters.")
+        """Record an upload's progress (rules in ``upload_states.py``)."""
         now = self._now()
         with self._db.write() as conn:
             full_id = queries.resolve_id(conn, badge_id)
-            old = conn.execute(
-                "SELECT * FROM uploads WHERE badge_id = ? AND backpack = ?", (full_id, backpack)
-            ).fetchone()
-            attempts = 0 if old is None else int(old["attempts"])
-            if state == "uploading":
-                attempts += 1
-            elif state == "queued" and old is not None and old["state"] in ("done", "failed"):
-                attempts = 0
-            last_error = None if old is None else old["last_error"]
-            if error is not None:
-                last_error = saving.clean(error, saving.MAX_SHORT_CHARS)
-            elif state == "done":
-                last_error = None
-            remote = saving.clean(remote_id, saving.MAX_URL_CHARS)
-            if remote is None and old is not None:
-                remote = old["remote_id"]
-            conn.execute(
-                "INSERT INTO uploads (badge_id, backpack, state, remote_id, attempts, "
-                "last_error, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (badge_id, backpack) DO UPDATE SET state = excluded.state, "
-                "remote_id = excluded.remote_id, attempts = excluded.attempts, "
-                "last_error = excluded.last_error, updated_at = excluded.updated_at",
-                (full_id, backpack, state, remote, attempts, last_error, now),
-            )
-            return queries.upload(conn, full_id, backpack)
+            return upload_states.set_state(conn, full_id, backpack, state, remote_id, error, now)
 
     def forget_backpack(self, backpack: str) -> int:
         """Drop every upload record of a removed backpack; return how many there were."""
@@ -273,13 +257,13 @@ class Library:
 
     def uploads(self, badge_id: str) -> list[UploadRecord]:
         with self._db.read() as conn:
-            return queries.uploads(conn, queries.resolve_id(conn, badge_id))
+            return upload_states.uploads(conn, queries.resolve_id(conn, badge_id))
 
     def uploads_in_state(
         self, state: UploadState, *, backpack: str | None = None, limit: int = 100
     ) -> list[UploadRecord]:
         with self._db.read() as conn:
-            return queries.uploads_in_state(conn, state, backpack, limit)
+            return upload_states.uploads_in_state(conn, state, backpack, limit)
 
     def due_for_check(self, checked_before: datetime, limit: int = 100) -> list[BadgeRecord]:
         with self._db.read() as conn:

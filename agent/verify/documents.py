@@ -51,20 +51,21 @@ def parse_json_text(text: str, *, what: str = "badge data", max_chars: int = MAX
     """Parse JSON text under the size and depth limits."""
     if len(text) > max_chars:
         raise BadgekeeperError(
-            ErrorCode.PAYLOAD_TOO_LARGE, f"The {what} is over {max_chars // 1000} kB; real badge "
-            "data is far smaller, so this is probably not a badge."
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The {what} is over {max_chars // 1000} kB; real badge "
+            "data is far smaller, so this is probably not a badge.",
         )
     if nesting_depth_exceeds(text):
         raise BadgekeeperError(
-            ErrorCode.JSON_MALFORMED, f"The {what} nests deeper than {MAX_DEPTH} levels; it is "
-            "not badge data."
+            ErrorCode.JSON_MALFORMED,
+            f"The {what} nests deeper than {MAX_DEPTH} levels; it is not badge data.",
         )
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise BadgekeeperError(
-            ErrorCode.JSON_MALFORMED, f"The {what} is not valid JSON ({exc}). Ask the issuer to "
-            "re-issue the badge."
+            ErrorCode.JSON_MALFORMED,
+            f"The {what} is not valid JSON ({exc}). Ask the issuer to re-issue the badge.",
         ) from exc
 
 
@@ -95,20 +96,23 @@ def json_from_response(response: FetchResponse, *, what: str) -> dict[str, Any]:
     """Turn a fetched response into a JSON object, or the typed error that explains why not."""
     if response.status == 404:
         raise FetchError(
-            ErrorCode.HTTP_NOT_FOUND, f"The {what} at {response.url} does not exist (404). Ask "
-            "the issuer whether the badge moved."
+            ErrorCode.HTTP_NOT_FOUND,
+            f"The {what} at {response.url} does not exist (404). Ask "
+            "the issuer whether the badge moved.",
         )
     if not 200 <= response.status < 300:
         raise FetchError(
-            ErrorCode.HTTP_ERROR, f"The server of the {what} at {response.url} answered "
-            f"{response.status}. Try again later; if it persists, tell the issuer."
+            ErrorCode.HTTP_ERROR,
+            f"The server of the {what} at {response.url} answered "
+            f"{response.status}. Try again later; if it persists, tell the issuer.",
         )
     if response.content_type in ("text/html", "application/xhtml+xml") or (
         response.content_type not in _JSON_TYPES and response.body.lstrip()[:1] == b"<"
     ):
         raise FetchError(
-            ErrorCode.HTML_NOT_JSON, f"{response.url} returns a web page, not badge data. Use "
-            "the badge image or the assertion's JSON link."
+            ErrorCode.HTML_NOT_JSON,
+            f"{response.url} returns a web page, not badge data. Use "
+            "the badge image or the assertion's JSON link.",
         )
     try:
         text = response.body.decode("utf-8-sig")
@@ -119,7 +123,9 @@ def json_from_response(response: FetchResponse, *, what: str) -> dict[str, Any]:
     return parse_json_object(text, what=what)
 
 
-async def fetch_json(fetcher: Fetcher, url: str, *, what: str) -> tuple[dict[str, Any], FetchResponse]:
+async def fetch_json(
+    fetcher: Fetcher, url: str, *, what: str
+) -> tuple[dict[str, Any], FetchResponse]:
     """Fetch a JSON-LD node by its id, returning the object and the response it came in."""
     require_fetchable(url)
     response = await fetcher.get(url, accept=ACCEPT_JSON_LD, max_bytes=MAX_JSON_BYTES)

@@ -123,7 +123,9 @@ class Verdict:
                 return status
         return "valid"
 
-    def fail(self, code: ErrorCode, message: str | None = None, *, check: str | None = None) -> None:
+    def fail(
+        self, code: ErrorCode, message: str | None = None, *, check: str | None = None
+    ) -> None:
         """Record an error (its code's outcome decides the status); optionally as a named check."""
         text = message or code.hint
         if code.outcome == "warning":

@@ -205,20 +205,46 @@ STANDARD_DOCTYPE = b"""<?xml version="1.0"?>
 <!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
 <svg xmlns="http://www.w3.org/2000/svg"/>"""
 
+STANDARD_DOCTYPE_WITH_SUBSET = b"""<?xml version="1.0"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd" [
+<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<svg xmlns="http://www.w3.org/2000/svg"><text>&xxe;</text></svg>"""
+
+STANDARD_DOCTYPE_UNDECLARED_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg xmlns="http://www.w3.org/2000/svg"><text>&ns_svg;</text></svg>"""
+
 NON_SVG_XXE = b"""<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><foo>&xxe;</foo>"""
 
 
 @pytest.mark.timeout(10)
 @pytest.mark.parametrize(
-    "image", [XXE, BILLION_LAUGHS, EXTERNAL_DTD, PARAMETER_ENTITY, STANDARD_DOCTYPE, NON_SVG_XXE]
+    "image",
+    [
+        XXE,
+        BILLION_LAUGHS,
+        EXTERNAL_DTD,
+        PARAMETER_ENTITY,
+        STANDARD_DOCTYPE_WITH_SUBSET,
+        STANDARD_DOCTYPE_UNDECLARED_ENTITY,
+        NON_SVG_XXE,
+    ],
 )
 def test_dtds_and_entities_are_refused(image: bytes) -> None:
-    """Any DOCTYPE, entity or external reference is SVG_FORBIDDEN_MARKUP, never expanded."""
+    """Any other DOCTYPE, entity or external reference is SVG_FORBIDDEN_MARKUP, never expanded."""
     result, peak = peak_memory(lambda: unbake(image))
     assert isinstance(result, BakeryError) and result.code is ErrorCode.SVG_FORBIDDEN_MARKUP
     assert peak < 1 * MB
     assert code_of(lambda: read_source(image)) is ErrorCode.SVG_FORBIDDEN_MARKUP
     assert code_of(lambda: bake(image, URL)) is ErrorCode.SVG_FORBIDDEN_MARKUP
+
+
+def test_w3c_svg_doctype_without_subset_is_read() -> None:
+    """The DOCTYPE design tools write is accepted (its DTD is never read), so such badges bake."""
+    assert unbake(STANDARD_DOCTYPE) is None
+    baked = bake(STANDARD_DOCTYPE, URL)
+    found = unbake(baked)
+    assert found is not None and found.payload == URL
 
 
 @pytest.mark.timeout(30)

@@ -35,9 +35,14 @@ async def run_cli(
     if allow is not None:
         child_env["BADGEKEEPER_ALLOW_HOSTS"] = allow
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent.cli", *args,
-        env=child_env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "agent.cli",
+        *args,
+        env=child_env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None

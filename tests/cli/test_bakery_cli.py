@@ -21,8 +21,10 @@ ASSERTION = json.dumps(
 
 async def test_bake_then_unbake_prints_payload_exactly(tmp_path: Path) -> None:
     """A payload baked into PNG and SVG is printed back byte for byte."""
-    for name, image in (("b.png", badge_png("teamwork", "Teamwork")),
-                        ("b.svg", badge_svg("teamwork", "Teamwork"))):
+    for name, image in (
+        ("b.png", badge_png("teamwork", "Teamwork")),
+        ("b.svg", badge_svg("teamwork", "Teamwork")),
+    ):
         source = tmp_path / f"plain-{name}"
         source.write_bytes(image)
         payload_file = tmp_path / "payload.json"

@@ -29,7 +29,7 @@ async def test_every_kind_of_valid_badge_verifies(issuer: IssuerServer, tmp_path
     assert [line["source"] for line in lines] == files
     assert [line["status"] for line in lines] == ["valid"] * 6, result.stdout
     assert [line["spec"] for line in lines] == ["ob2", "ob2", "ob2", "ob3", "ob3", "ob3"]
-    for line, badge in zip(lines, badges):
+    for line, badge in zip(lines, badges, strict=True):
         assert line["errors"] == []
         assert line["recipient"]["checked"] is True
         assert line["recipient"]["matched"] is True
@@ -49,22 +49,29 @@ async def test_negative_verdicts_carry_codes(issuer: IssuerServer, tmp_path: Pat
         (i.issue_ob2_hosted(EARNER, revocation="flag"), "revoked", "REVOKED"),
         (i.issue_ob2_signed(EARNER, revoked=True), "revoked", "REVOKED"),
         (i.issue_ob3_jwt(EARNER, revoked=True), "revoked", "REVOKED"),
-        (i.issue_ob2_hosted(EARNER, issued=past - timedelta(days=90), expires=past),
-         "expired", "EXPIRED"),
+        (
+            i.issue_ob2_hosted(EARNER, issued=past - timedelta(days=90), expires=past),
+            "expired",
+            "EXPIRED",
+        ),
         (i.issue_ob3_data_integrity(EARNER, valid_until=past), "expired", "EXPIRED"),
         (i.issue_ob2_hosted("other@example.org"), "invalid", "RECIPIENT_MISMATCH"),
     ]
-    files = write_all(tmp_path, [(f"c{n}.{b.extension}", b.image) for n, (b, _, _) in enumerate(cases)])
+    files = write_all(
+        tmp_path, [(f"c{n}.{b.extension}", b.image) for n, (b, _, _) in enumerate(cases)]
+    )
     result = await run_cli("verify", "--json", "--email", EARNER, *files, allow=host_of(issuer))
     lines = result.json_lines()
-    for line, (_, status, code) in zip(lines, cases):
+    for line, (_, status, code) in zip(lines, cases, strict=True):
         assert line["status"] == status, line
         assert code in [error["code"] for error in line["errors"]], line
         assert all(error["message"] for error in line["errors"])
     assert result.returncode == 1
 
 
-async def test_recipient_not_checked_without_addresses(issuer: IssuerServer, tmp_path: Path) -> None:
+async def test_recipient_not_checked_without_addresses(
+    issuer: IssuerServer, tmp_path: Path
+) -> None:
     """With no --email and no configured address, the recipient is reported as not checked."""
     badge = issuer.issuer.issue_ob2_hosted(EARNER)
     (path,) = write_all(tmp_path, [("b.png", badge.image)])
@@ -100,8 +107,9 @@ async def test_allow_list_names_host_exactly(issuer: IssuerServer, tmp_path: Pat
 async def test_hosted_url_source(issuer: IssuerServer) -> None:
     """An http URL of a hosted assertion is a source."""
     badge = issuer.issuer.issue_ob2_hosted(EARNER)
-    result = await run_cli("verify", "--json", "--email", EARNER,
-                           badge.assertion_id, allow=host_of(issuer))
+    result = await run_cli(
+        "verify", "--json", "--email", EARNER, badge.assertion_id, allow=host_of(issuer)
+    )
     (line,) = result.json_lines()
     assert line["source"] == badge.assertion_id
     assert line["status"] == "valid"
@@ -110,7 +118,12 @@ async def test_hosted_url_source(issuer: IssuerServer) -> None:
 async def test_server_faults_are_errors(issuer: IssuerServer) -> None:
     """A 500, an HTML page, a 404 and a hanging server each end in a typed error, quickly."""
     base = issuer.base_url
-    sources = [f"{base}/faults/500", f"{base}/faults/html", f"{base}/nowhere", f"{base}/faults/hang"]
+    sources = [
+        f"{base}/faults/500",
+        f"{base}/faults/html",
+        f"{base}/nowhere",
+        f"{base}/faults/hang",
+    ]
     result = await run_cli("verify", "--json", "--timeout", "1", *sources, allow=host_of(issuer))
     codes = [line["errors"][0]["code"] for line in result.json_lines()]
     assert codes == ["HTTP_ERROR", "HTML_NOT_JSON", "HTTP_NOT_FOUND", "FETCH_TIMEOUT"]

@@ -102,6 +102,7 @@ def main() -> None:
                 status=["revoked", "expired"]
             ),
             "text 'python'": lambda: library.list_badges(text="python"),
+            "text 'issuer 7 academy' (rare)": lambda: library.list_badges(text="issuer 7 academy"),
             "text 'data sci' + status=valid, by name": lambda: library.list_badges(
                 text="data sci", status="valid", sort="name"
             ),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent.errors import ErrorCode, LibraryError
 from agent.library import Library
@@ -193,3 +197,25 @@ def test_page_records_carry_sources_uploads_collections(filled: Library) -> None
     assert again[0].collections[0].name == "Favourites"
     assert again[0].source is not None
     assert again[1].uploads == () and again[1].collections == ()
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=st.text(max_size=300), cursor=st.text(max_size=100))
+def test_any_query_text_or_cursor_is_safe(filled: Library, text: str, cursor: str) -> None:
+    """Any search text gives a page; any cursor gives a page or INVALID_ARGUMENT, nothing else."""
+    assert filled.list_badges(text=text).total <= len(BADGES)
+    try:
+        filled.list_badges(cursor=cursor)
+    except LibraryError as refused:
+        assert refused.code is ErrorCode.INVALID_ARGUMENT
+
+
+def test_forged_cursor_with_huge_number_is_refused(filled: Library) -> None:
+    """A cursor carrying a number SQLite cannot bind is INVALID_ARGUMENT, not OverflowError."""
+    forged = base64.urlsafe_b64encode(json.dumps(["position", True, 2**70, "x"]).encode())
+    group = filled.create_collection("G")
+    with pytest.raises(LibraryError) as refused:
+        filled.list_badges(collection=group.id, sort="position", cursor=forged.decode())
+    assert refused.value.code is ErrorCode.INVALID_ARGUMENT

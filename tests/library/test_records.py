@@ -79,7 +79,7 @@ def test_verification_history_is_bounded(library: Library) -> None:
                 "https://issuer.example/a/1", checked_at=BASE_TIME + timedelta(hours=hours)
             ),
         )
-    history = library.verifications(badge.id, limit=1000)
+    history = library.verifications(badge.id, limit=500)
     assert len(history) == MAX_VERIFICATIONS_KEPT
     newest = BASE_TIME + timedelta(hours=MAX_VERIFICATIONS_KEPT + 4)
     assert history[0].checked_at == iso(newest)
@@ -126,6 +126,9 @@ def test_upload_state_refuses_unknown_state(library: Library) -> None:
     with pytest.raises(LibraryError) as missing:
         library.set_upload_state("abcdef123456", "b", "queued")
     assert missing.value.code is ErrorCode.BADGE_NOT_FOUND
+    with pytest.raises(LibraryError) as long_id:
+        library.set_upload_state(badge.id, "b", "done", remote_id="r" * 10_000)
+    assert long_id.value.code is ErrorCode.INVALID_ARGUMENT
 
 
 def test_delete_removes_rows_and_file(library: Library) -> None:
@@ -192,3 +195,21 @@ def test_find_by_assertion_or_image(library: Library) -> None:
     assert library.find(assertion_id="https://issuer.example/a/1") == library.get(badge.id)
     assert library.find(sha256=badge.sha256) == library.get(badge.id)
     assert library.find(assertion_id="https://issuer.example/other") is None
+
+
+def test_out_of_range_numbers_are_invalid_argument(library: Library) -> None:
+    """Huge ids, positions and limits are INVALID_ARGUMENT, never OverflowError."""
+    badge = save(library, "https://issuer.example/a/1")
+    calls = (
+        lambda: library.collection(2**80),
+        lambda: library.add_to_collection(2**80, badge.id),
+        lambda: library.list_badges(collection=2**80),
+        lambda: library.verifications(badge.id, limit=2**80),
+        lambda: library.verifications(badge.id, limit=-1),
+        lambda: library.uploads_in_state("queued", limit=0),
+        lambda: library.due_for_check(BASE_TIME, limit=10**9),
+    )
+    for call in calls:
+        with pytest.raises(LibraryError) as refused:
+            call()
+        assert refused.value.code is ErrorCode.INVALID_ARGUMENT

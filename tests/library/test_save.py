@@ -152,6 +152,19 @@ def test_badge_file_is_content_addressed_and_private(library: Library) -> None:
     assert [p.name for p in stored.parent.iterdir()] == [stored.name]  # no temp files left
 
 
+def test_png_bytes_win_over_a_wrong_media_type(library: Library) -> None:
+    """PNG bytes declared as SVG are kept as PNG: the bytes decide."""
+    badge = library.save(
+        verdict=make_verdict(),
+        payload=payload_for(ASSERTION),
+        payload_kind="assertion-json",
+        image=fake_png("a"),
+        media_type="image/svg+xml",
+        source=source(),
+    ).badge
+    assert badge.media_type == "image/png"
+
+
 def test_svg_badge_is_stored_as_svg(library: Library) -> None:
     """An SVG badge is sniffed as SVG when no media type is given and stored with .svg."""
     badge = library.save(
@@ -250,11 +263,28 @@ def test_hostile_text_is_stored_safely(library: Library) -> None:
     assert library.get(badge.badge.id).issuer_name == "'; DROP TABLE badges;--"
 
 
+def test_overlong_links_are_dropped_not_cut(library: Library) -> None:
+    """A data-URI image too long to keep is dropped rather than stored cut short."""
+    verdict = make_verdict(ASSERTION)
+    verdict.badge.image = "data:image/png;base64," + "A" * 20_000
+    badge = library.save(
+        verdict=verdict,
+        payload=payload_for(ASSERTION),
+        payload_kind="assertion-json",
+        image=None,
+        media_type=None,
+        source=SourceInfo(page_url="https://mail.example/" + "x" * 9000, mail_subject="Hi"),
+    ).badge
+    assert badge.image_url is None
+    assert badge.source is not None and badge.source.page_url is None
+    assert badge.source.mail_subject == "Hi"
+
+
 @pytest.mark.parametrize(
     ("changes", "code"),
     [
         ({"payload_kind": "pdf"}, ErrorCode.INVALID_ARGUMENT),
-        ({"media_type": "image/gif"}, ErrorCode.INVALID_ARGUMENT),
+        ({"image": b"GIF89a....", "media_type": "image/gif"}, ErrorCode.INVALID_ARGUMENT),
         ({"image": b"GIF89a....", "media_type": None}, ErrorCode.INVALID_ARGUMENT),
         ({"payload": "\udc80"}, ErrorCode.INVALID_ARGUMENT),
     ],

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from agent.errors import ErrorCode, LibraryError
-from agent.library import Library
+from agent.library import Library, schema
 from agent.library.schema import MIGRATIONS, applied_migrations, migrate
 from agent.paths import ensure_private_dir, resolve_paths
 
@@ -122,3 +122,19 @@ def test_library_used_after_close_is_an_error(library: Library) -> None:
     with pytest.raises(LibraryError) as closed:
         library.list_badges()
     assert closed.value.code is ErrorCode.INTERNAL_ERROR
+
+
+def test_write_lock_held_too_long_is_library_busy(
+    library: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer blocked past the busy timeout gets LIBRARY_BUSY, and can write once freed."""
+    monkeypatch.setattr(schema, "BUSY_TIMEOUT_MS", 200)
+    with Library() as impatient:
+        holder = sqlite3.connect(db_path(), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(LibraryError) as busy:
+            impatient.add_email("me@example.org")
+        assert busy.value.code is ErrorCode.LIBRARY_BUSY
+        holder.execute("ROLLBACK")
+        holder.close()
+        assert impatient.add_email("me@example.org") == ["me@example.org"]

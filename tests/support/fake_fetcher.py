@@ -57,6 +57,4 @@ class DictFetcher:
             body = body.encode()
         if len(body) > max_bytes:
             raise FetchError(ErrorCode.RESPONSE_TOO_LARGE)
-        return FetchResponse(
-            url=url, status=page.status, content_type=page.content_type, body=body
-        )
+        return FetchResponse(url=url, status=page.status, content_type=page.content_type, body=body)

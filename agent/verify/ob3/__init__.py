@@ -72,7 +72,7 @@ async def _verify_json_credential(payload: str, ctx: VerifyContext, verdict: Ver
     issuer_id = _shape(credential, verdict)
     if issuer_id is None:
         return
-    if credential.get("proof") is None:
+    if credential.get("proof") in (None, []):
         verdict.fail(ErrorCode.PROOF_MISSING, check="proof")
         proof_held = False
     else:

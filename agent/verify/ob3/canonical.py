@@ -11,6 +11,9 @@ Rules:
 - pyld's URDNA2015 has no bound on the work a crafted blank-node graph can cause (the "poison
   graph" of RDFC-1.0 §4.4 is exponential); the Hash N-Degree Quads step here spends from a budget
   and stops with INVALID_PROPERTY when it runs out. Real credentials use a handful of units.
+- pyld's node map checks each new value against every value already on the same property, which
+  is quadratic; a credential is therefore limited to MAX_VALUES JSON values in all (a real badge
+  has tens to hundreds), keeping the worst case to a few seconds.
 - Pure and synchronous (CPU-bound); a lock makes the shared caches safe if a caller runs this in
   worker threads.
 """
@@ -58,6 +61,8 @@ BUNDLED_CONTEXTS: dict[str, str] = {
     "https://www.w3.org/ns/credentials/status/v1": "vc-bitstring-status-list-v1.jsonld",
 }
 
+# JSON values (objects, arrays and scalars) a document may hold to be canonicalised at all.
+MAX_VALUES = 2_000
 # Units of Hash N-Degree Quads work (one per call plus one per permutation tried). A credential
 # needs a few; the budget keeps the worst case to about a second.
 CANONICALIZATION_BUDGET = 20_000
@@ -139,6 +144,20 @@ class _BoundedURDNA2015(URDNA2015):  # type: ignore[misc]  # pyld ships no type 
         return related
 
 
+def count_values(document: object, limit: int) -> int:
+    """How many JSON values ``document`` holds, counting stops just past ``limit``; no recursion."""
+    count = 0
+    pending = [document]
+    while pending and count <= limit:
+        value = pending.pop()
+        count += 1
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return count
+
+
 def _find_cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -157,6 +176,12 @@ def canonicalize(document: dict[str, Any]) -> str:
     "application/n-quads"})`` taken apart into its two steps (``to_rdf`` then URDNA2015) so that
     dropped properties are reported and the canonicalisation work is bounded.
     """
+    if count_values(document, MAX_VALUES) > MAX_VALUES:
+        raise VerificationError(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            f"The credential holds more than {MAX_VALUES} values; no badge needs that many, and "
+            "checking its proof would take too long. It is probably not a badge.",
+        )
     dropped: list[str] = []
 
     def on_property_dropped(term: str | None) -> None:

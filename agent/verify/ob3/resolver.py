@@ -90,6 +90,8 @@ class KeyResolver:
                 f"The DID document fetched for {_shown(did)} is for "
                 f"{_shown(str(document.get('id')))}; it cannot vouch for this key."
             )
+        if did == self.issuer_id:
+            self._verdict.documents["issuer"] = document
         return document
 
     async def method(self, method_id: str) -> VerificationMethod:

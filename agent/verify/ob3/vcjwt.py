@@ -12,8 +12,9 @@ Rules:
   credential leaves out (``iss``→issuer, ``jti``→id, ``sub``→credentialSubject.id, ``nbf``→
   validFrom/issuanceDate, ``exp``→validUntil/expirationDate); where both are present they must
   agree (dates to the second), else CLAIMS_MISMATCH. ``iss`` is required.
-- The key comes from ``kid`` (did:key, did:web, URL) or, without a usable ``kid``, the header
-  ``jwk``; either way the issuer must control it (see :mod:`agent.verify.ob3.resolver`).
+- The key comes from ``kid`` (did:key, did:web, URL; ``#frag`` is read against the issuer id)
+  or, without a usable ``kid``, the header ``jwk``; either way the issuer must control it (see
+  :mod:`agent.verify.ob3.resolver`).
 """
 
 from __future__ import annotations
@@ -255,6 +256,8 @@ def reconcile_claims(payload: dict[str, Any], credential: dict[str, Any]) -> Non
 
 async def _token_key(header: dict[str, Any], resolver: KeyResolver) -> tuple[PublicKey, str]:
     kid = header.get("kid")
+    if isinstance(kid, str) and kid.startswith("#"):  # a key named relative to the issuer
+        kid = resolver.issuer_id + kid
     if isinstance(kid, str) and kid.lower().startswith(("did:", "http://", "https://")):
         method = await resolver.method(kid)
         await resolver.ensure_issuer_controls(method)

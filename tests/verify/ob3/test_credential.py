@@ -72,13 +72,18 @@ async def test_small_clock_skew_is_tolerated(fixed_now: datetime) -> None:
 @pytest.mark.parametrize(
     ("dates", "expected"),
     [
-        ({"issuanceDate": "2026-01-01T00:00:00Z", "expirationDate": "2026-02-01T00:00:00Z"}, "EXPIRED"),
+        (
+            {"issuanceDate": "2026-01-01T00:00:00Z", "expirationDate": "2026-02-01T00:00:00Z"},
+            "EXPIRED",
+        ),
         ({"issuanceDate": "2027-01-01T00:00:00Z"}, "NOT_YET_VALID"),
     ],
 )
 async def test_vc11_dates(dates: dict[str, str], expected: str, fixed_now: datetime) -> None:
     """VC 1.1 credentials use issuanceDate and expirationDate for the same checks."""
-    document = credential(context=[VC1, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"])
+    document = credential(
+        context=[VC1, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    )
     del document["validFrom"]
     document.update(dates)
     verdict = await verify_json(signed(document), issuer_fetcher(), fixed_now)
@@ -88,7 +93,9 @@ async def test_vc11_dates(dates: dict[str, str], expected: str, fixed_now: datet
 
 async def test_vc11_dates_in_vc_jwt(fixed_now: datetime) -> None:
     """A VC-JWT carrying a VC 1.1 credential is expired by its expirationDate (and exp)."""
-    document = credential(context=[VC1, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"])
+    document = credential(
+        context=[VC1, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    )
     document["issuanceDate"] = document.pop("validFrom")
     document["expirationDate"] = "2026-03-01T00:00:00Z"
     token = sign_vc_jwt(document, ed_key(), kid=KEY_ID, alg="EdDSA")
@@ -140,8 +147,12 @@ async def test_recipient_not_checked_without_addresses(fixed_now: datetime) -> N
 
 async def test_plain_email_identifier_and_mailto_subject(fixed_now: datetime) -> None:
     """An unhashed identifier and a mailto: subject id are compared as plain addresses."""
-    plain = {"type": "IdentityObject", "identityType": "emailAddress", "hashed": False,
-             "identityHash": EMAIL}
+    plain = {
+        "type": "IdentityObject",
+        "identityType": "emailAddress",
+        "hashed": False,
+        "identityHash": EMAIL,
+    }
     document = signed(with_subject(identifier=[plain]))
     verdict = await verify_json(document, issuer_fetcher(), fixed_now, emails=["other@x.org"])
     assert codes(verdict) == ["RECIPIENT_MISMATCH"]
@@ -215,3 +226,16 @@ async def test_relative_credential_id_is_refused(fixed_now: datetime) -> None:
     document = signed(credential(id="badge-17"))
     verdict = await verify_json(document, issuer_fetcher(), fixed_now)
     assert codes(verdict) == ["INVALID_PROPERTY"]
+
+
+async def test_summary_reads_image_and_criteria_objects(fixed_now: datetime) -> None:
+    """Image objects give their id; criteria without narrative give their id."""
+    document = credential()
+    achievement = document["credentialSubject"]["achievement"]
+    achievement["image"] = {"id": "https://issuer.example/badge.png", "type": "Image"}
+    achievement["criteria"] = {"id": "https://issuer.example/criteria"}
+    verdict = await verify_json(signed(document), issuer_fetcher(), fixed_now)
+    assert verdict.status == "valid", verdict.errors
+    assert verdict.badge.image == "https://issuer.example/badge.png"
+    assert verdict.badge.criteria == "https://issuer.example/criteria"
+    assert verdict.badge.badge_class_id == "https://issuer.example/achievements/teamwork"

@@ -63,6 +63,7 @@ async def test_did_web_issuer_verifies_from_well_known(fixed_now: datetime) -> N
     verdict = await verify_json(document, fetcher, fixed_now)
     assert verdict.status == "valid", verdict.errors
     assert fetcher.requests["https://badges.example/.well-known/did.json"] == 1
+    assert verdict.documents["issuer"]["id"] == did
 
 
 async def test_did_web_with_port_and_path(fixed_now: datetime) -> None:
@@ -141,7 +142,9 @@ async def test_controller_mismatch_is_key_owner_mismatch(fixed_now: datetime) ->
     assert codes(verdict) == ["KEY_OWNER_MISMATCH"]
 
 
-async def test_profile_method_with_foreign_controller_is_owner_mismatch(fixed_now: datetime) -> None:
+async def test_profile_method_with_foreign_controller_is_owner_mismatch(
+    fixed_now: datetime,
+) -> None:
     """A method in the issuer profile whose controller is someone else is refused."""
     key = ed_key(2)
     fetcher = DictFetcher(
@@ -263,7 +266,9 @@ async def test_vc11_credential_with_data_integrity_proof(fixed_now: datetime) ->
 
 async def test_undefined_term_under_vc11_is_refused(fixed_now: datetime) -> None:
     """A term no context defines would escape the signature; it is refused, not dropped."""
-    document = credential(context=[VC1, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"])
+    document = credential(
+        context=[VC1, "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+    )
     document["issuanceDate"] = document.pop("validFrom")
     document = signed(document)
     document["unsignedClaim"] = "anything at all"
@@ -304,8 +309,25 @@ async def test_poison_blank_node_graph_is_bounded(fixed_now: datetime) -> None:
     assert "blank-node" in verdict.errors[0].message
 
 
+@pytest.mark.timeout(10)
+async def test_credential_with_thousands_of_values_is_refused_quickly(fixed_now: datetime) -> None:
+    """JSON-LD's node map is quadratic in values per property; huge credentials are refused."""
+    document = signed(credential())
+    document["credentialSubject"]["achievement"]["tag"] = [f"t{i}" for i in range(20_000)]
+    verdict = await verify_json(document, issuer_fetcher(), fixed_now)
+    assert codes(verdict) == ["PAYLOAD_TOO_LARGE"]
+
+
+async def test_empty_proof_list_is_proof_missing(fixed_now: datetime) -> None:
+    """'proof': [] carries no proof at all."""
+    verdict = await verify_json(credential(proof=[]), issuer_fetcher(), fixed_now)
+    assert codes(verdict) == ["PROOF_MISSING"]
+
+
 def test_signing_refuses_a_credential_that_already_has_a_proof() -> None:
     """add_data_integrity_proof signs unsigned credentials only."""
     with pytest.raises(Exception) as caught:
-        add_data_integrity_proof(signed(credential()), ed_key(), verification_method=KEY_ID, created="x")
+        add_data_integrity_proof(
+            signed(credential()), ed_key(), verification_method=KEY_ID, created="x"
+        )
     assert getattr(caught.value, "code", None) is ErrorCode.INVALID_PROPERTY

@@ -29,11 +29,33 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 STATUSES = {"valid", "invalid", "revoked", "expired", "error"}
 TRICKY_STRINGS = st.sampled_from(
     [
-        "@id", "@type", "@context", "@graph", "@list", "@reverse", "@value", "@vocab", "_:b0",
-        "did:web:issuer.example", "did:key:z6Mk", "did:example:1", KEY_ID, ISSUER,
-        "https://www.w3.org/ns/credentials/v2", "https://w3id.org/security/v2", "mailto:a@b.c",
-        "sha256$00", "eddsa-rdfc-2022", "DataIntegrityProof", "1EdTechRevocationList",
-        "BitstringStatusListEntry", "2026-01-01T00:00:00Z", "u", "z", "", "12",
+        "@id",
+        "@type",
+        "@context",
+        "@graph",
+        "@list",
+        "@reverse",
+        "@value",
+        "@vocab",
+        "_:b0",
+        "did:web:issuer.example",
+        "did:key:z6Mk",
+        "did:example:1",
+        KEY_ID,
+        ISSUER,
+        "https://www.w3.org/ns/credentials/v2",
+        "https://w3id.org/security/v2",
+        "mailto:a@b.c",
+        "sha256$00",
+        "eddsa-rdfc-2022",
+        "DataIntegrityProof",
+        "1EdTechRevocationList",
+        "BitstringStatusListEntry",
+        "2026-01-01T00:00:00Z",
+        "u",
+        "z",
+        "",
+        "12",
     ]
 )
 JSON_VALUES = st.recursive(
@@ -43,17 +65,33 @@ JSON_VALUES = st.recursive(
     | st.floats(allow_nan=False)
     | st.text(max_size=12)
     | TRICKY_STRINGS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=6) | TRICKY_STRINGS, children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=6) | TRICKY_STRINGS, children, max_size=4)
+    ),
     max_leaves=12,
 )
 PATHS = [
-    ("@context",), ("type",), ("id",), ("name",), ("issuer",), ("issuer", "id"),
-    ("validFrom",), ("validUntil",), ("credentialStatus",), ("credentialSubject",),
-    ("credentialSubject", "id"), ("credentialSubject", "identifier"),
-    ("credentialSubject", "achievement"), ("credentialSubject", "achievement", "image"),
-    ("proof",), ("proof", "verificationMethod"), ("proof", "proofValue"),
-    ("proof", "cryptosuite"), ("proof", "@context"), ("proof", "type"),
+    ("@context",),
+    ("type",),
+    ("id",),
+    ("name",),
+    ("issuer",),
+    ("issuer", "id"),
+    ("validFrom",),
+    ("validUntil",),
+    ("credentialStatus",),
+    ("credentialSubject",),
+    ("credentialSubject", "id"),
+    ("credentialSubject", "identifier"),
+    ("credentialSubject", "achievement"),
+    ("credentialSubject", "achievement", "image"),
+    ("proof",),
+    ("proof", "verificationMethod"),
+    ("proof", "proofValue"),
+    ("proof", "cryptosuite"),
+    ("proof", "@context"),
+    ("proof", "type"),
 ]
 _BASE = signed(credential())
 
@@ -93,7 +131,9 @@ def test_any_json_in_a_credential_field_gets_a_verdict(path: tuple[str, ...], va
         JSON_VALUES,
         max_size=6,
     ),
-    header_extra=st.dictionaries(st.sampled_from(["kid", "jwk", "typ", "crit"]), JSON_VALUES, max_size=2),
+    header_extra=st.dictionaries(
+        st.sampled_from(["kid", "jwk", "typ", "crit"]), JSON_VALUES, max_size=2
+    ),
 )
 def test_any_claims_in_a_signed_token_get_a_verdict(
     claims: dict[str, Any], header_extra: dict[str, Any]

@@ -51,9 +51,7 @@ def status_list_credential(encoded: str, purpose: str = "revocation") -> dict[st
     }
 
 
-def with_status(
-    entry: dict[str, Any] | list[dict[str, Any]], *contexts: str
-) -> dict[str, Any]:
+def with_status(entry: dict[str, Any] | list[dict[str, Any]], *contexts: str) -> dict[str, Any]:
     document = credential()
     document["@context"].append("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
     document["@context"].extend(contexts)
@@ -82,7 +80,9 @@ async def test_revoked_on_1edtech_revocation_list(fixed_now: datetime) -> None:
             {"id": CREDENTIAL_ID, "revocationReason": "Issued in error"},
         ],
     }
-    verdict = await verify_json(document, issuer_fetcher(**{REVOCATIONS_URL: revocations}), fixed_now)
+    verdict = await verify_json(
+        document, issuer_fetcher(documents={REVOCATIONS_URL: revocations}), fixed_now
+    )
     assert verdict.status == "revoked"
     assert codes(verdict) == ["REVOKED"]
     assert "Issued in error" in verdict.errors[0].message
@@ -92,7 +92,7 @@ async def test_not_on_1edtech_revocation_list_is_valid(fixed_now: datetime) -> N
     """A credential absent from the revocation list stays valid, and the list was consulted."""
     document = with_status({"id": REVOCATIONS_URL, "type": "1EdTechRevocationList"})
     revocations = {"id": REVOCATIONS_URL, "revokedCredentials": [{"id": "urn:uuid:other"}]}
-    fetcher = issuer_fetcher(**{REVOCATIONS_URL: revocations})
+    fetcher = issuer_fetcher(documents={REVOCATIONS_URL: revocations})
     verdict = await verify_json(document, fetcher, fixed_now)
     assert verdict.status == "valid", verdict.errors
     assert fetcher.requests[REVOCATIONS_URL] == 1
@@ -104,7 +104,7 @@ async def test_bitstring_bit_set_is_revoked(index: int, fixed_now: datetime) -> 
     """The bit at statusListIndex (MSB first, across byte boundaries) set means revoked."""
     document = with_status(bitstring_entry(index))
     neighbours = {index - 1, index + 1} - {-1, 131_072}
-    fetcher = issuer_fetcher(**{LIST_URL: status_list_credential(encoded_list({index}))})
+    fetcher = issuer_fetcher(documents={LIST_URL: status_list_credential(encoded_list({index}))})
     verdict = await verify_json(document, fetcher, fixed_now)
     assert codes(verdict) == ["REVOKED"]
     fetcher.add(LIST_URL, status_list_credential(encoded_list(neighbours)))
@@ -118,7 +118,7 @@ async def test_status_list_2021_plain_base64(fixed_now: datetime) -> None:
     entry["type"] = "StatusList2021Entry"
     document = with_status(entry, "https://w3id.org/vc/status-list/2021/v1")
     listing = status_list_credential(encoded_list({42}, multibase=False))
-    verdict = await verify_json(document, issuer_fetcher(**{LIST_URL: listing}), fixed_now)
+    verdict = await verify_json(document, issuer_fetcher(documents={LIST_URL: listing}), fixed_now)
     assert codes(verdict) == ["REVOKED"]
 
 
@@ -126,7 +126,7 @@ async def test_suspension_bit_set_is_suspended(fixed_now: datetime) -> None:
     """A set suspension bit makes the badge not valid, saying it is suspended."""
     document = with_status(bitstring_entry(3, "suspension"))
     listing = status_list_credential(encoded_list({3}), "suspension")
-    verdict = await verify_json(document, issuer_fetcher(**{LIST_URL: listing}), fixed_now)
+    verdict = await verify_json(document, issuer_fetcher(documents={LIST_URL: listing}), fixed_now)
     assert codes(verdict) == ["REVOKED"]
     assert "suspended" in verdict.errors[0].message
 
@@ -137,7 +137,7 @@ async def test_revocation_and_suspension_entries_both_checked(fixed_now: datetim
     suspension_entry = {**bitstring_entry(5, "suspension"), "statusListCredential": suspensions}
     document = with_status([bitstring_entry(5), suspension_entry])
     fetcher = issuer_fetcher(
-        **{
+        documents={
             LIST_URL: status_list_credential(encoded_list(set())),
             suspensions: status_list_credential(encoded_list({5}), "suspension"),
         }
@@ -164,7 +164,9 @@ async def test_unreachable_status_list_is_status_unavailable(
 async def test_unreachable_revocation_list_is_status_unavailable(fixed_now: datetime) -> None:
     """A 1EdTech revocation list that answers 500 is STATUS_UNAVAILABLE."""
     document = with_status({"id": REVOCATIONS_URL, "type": "1EdTechRevocationList"})
-    fetcher = issuer_fetcher(**{REVOCATIONS_URL: Page(b"oops", status=500, content_type="text/plain")})
+    fetcher = issuer_fetcher(
+        documents={REVOCATIONS_URL: Page(b"oops", status=500, content_type="text/plain")}
+    )
     verdict = await verify_json(document, fetcher, fixed_now)
     assert codes(verdict) == ["STATUS_UNAVAILABLE"]
 
@@ -173,7 +175,7 @@ async def test_index_beyond_list_is_status_unavailable(fixed_now: datetime) -> N
     """An index past the end of the list is an error, not 'not revoked'."""
     document = with_status(bitstring_entry(16 * 8))
     listing = status_list_credential(encoded_list(set(), size_bytes=16))
-    verdict = await verify_json(document, issuer_fetcher(**{LIST_URL: listing}), fixed_now)
+    verdict = await verify_json(document, issuer_fetcher(documents={LIST_URL: listing}), fixed_now)
     assert codes(verdict) == ["STATUS_UNAVAILABLE"]
 
 
@@ -181,7 +183,7 @@ async def test_status_not_fetched_when_proof_fails(fixed_now: datetime) -> None:
     """A forged credential cannot make Badgekeeper fetch the status URL it names."""
     document = with_status(bitstring_entry(1))
     document["name"] = "Forged"
-    fetcher = issuer_fetcher(**{LIST_URL: status_list_credential(encoded_list(set()))})
+    fetcher = issuer_fetcher(documents={LIST_URL: status_list_credential(encoded_list(set()))})
     verdict = await verify_json(document, fetcher, fixed_now)
     assert codes(verdict) == ["SIGNATURE_INVALID"]
     assert fetcher.requests[LIST_URL] == 0
@@ -191,7 +193,7 @@ async def test_status_list_purpose_mismatch(fixed_now: datetime) -> None:
     """A list for suspension consulted for revocation is STATUS_UNAVAILABLE, not 'valid'."""
     document = with_status(bitstring_entry(2))
     listing = status_list_credential(encoded_list({2}), "suspension")
-    verdict = await verify_json(document, issuer_fetcher(**{LIST_URL: listing}), fixed_now)
+    verdict = await verify_json(document, issuer_fetcher(documents={LIST_URL: listing}), fixed_now)
     assert codes(verdict) == ["STATUS_UNAVAILABLE"]
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from agent.verify.ob3.signing import (
     did_key_from_public_key,
@@ -108,6 +109,14 @@ async def test_alg_that_does_not_match_the_key_is_refused(fixed_now: datetime) -
     assert codes(verdict) == ["ALG_REFUSED"]
 
 
+async def test_short_rsa_key_is_refused(fixed_now: datetime) -> None:
+    """RS256 with a 1024-bit key is refused: such keys can be forged."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - the point
+    token = sign_vc_jwt(credential(), key, kid=KEY_ID, alg="RS256")
+    verdict = await verify_jwt(token, _jwk_profile(key), fixed_now)
+    assert codes(verdict) == ["ALG_REFUSED"]
+
+
 @pytest.mark.parametrize(
     ("claim", "value"),
     [
@@ -118,7 +127,9 @@ async def test_alg_that_does_not_match_the_key_is_refused(fixed_now: datetime) -
         ("exp", 1700000000),
     ],
 )
-async def test_claims_disagreeing_with_credential(claim: str, value: Any, fixed_now: datetime) -> None:
+async def test_claims_disagreeing_with_credential(
+    claim: str, value: Any, fixed_now: datetime
+) -> None:
     """iss, jti, sub, nbf and exp must agree with the credential: CLAIMS_MISMATCH."""
     key = ed_key()
     document = credential(validUntil="2023-11-14T22:13:21Z") if claim == "exp" else credential()
@@ -214,7 +225,10 @@ async def test_kid_on_foreign_site_not_listed_is_owner_mismatch(fixed_now: datet
     key = ed_key(24)
     kid = "https://keys.attacker.example/jwks#k1"
     fetcher = _jwk_profile(ed_key())
-    fetcher.add("https://keys.attacker.example/jwks", {"keys": [{**public_jwk(key.public_key()), "kid": "k1"}]})
+    fetcher.add(
+        "https://keys.attacker.example/jwks",
+        {"keys": [{**public_jwk(key.public_key()), "kid": "k1"}]},
+    )
     token = sign_vc_jwt(credential(), key, kid=kid, alg="EdDSA")
     verdict = await verify_jwt(token, fetcher, fixed_now)
     assert codes(verdict) == ["KEY_OWNER_MISMATCH"]
@@ -225,10 +239,21 @@ async def test_kid_in_jwks_listed_by_issuer_verifies(fixed_now: datetime) -> Non
     key = rsa_key()
     kid = "https://keys.issuer-cdn.example/jwks#k1"
     fetcher = DictFetcher()
-    fetcher.add("https://keys.issuer-cdn.example/jwks", {"keys": [{**public_jwk(key.public_key()), "kid": "k1"}]})
+    fetcher.add(
+        "https://keys.issuer-cdn.example/jwks",
+        {"keys": [{**public_jwk(key.public_key()), "kid": "k1"}]},
+    )
     fetcher.add(ISSUER, profile(ISSUER, assertionMethod=[kid]))
     token = sign_vc_jwt(credential(), key, kid=kid, alg="RS256")
     verdict = await verify_jwt(token, fetcher, fixed_now)
+    assert verdict.status == "valid", verdict.errors
+
+
+async def test_relative_kid_is_read_against_the_issuer(fixed_now: datetime) -> None:
+    """kid '#key-1' names the key of that id in the issuer's profile."""
+    key = ed_key()
+    token = sign_vc_jwt(credential(), key, kid="#key-1", alg="EdDSA")
+    verdict = await verify_jwt(token, _jwk_profile(key), fixed_now)
     assert verdict.status == "valid", verdict.errors
 
 

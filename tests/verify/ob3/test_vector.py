@@ -102,7 +102,12 @@ async def test_spec_vector_verifies(fixed_now: datetime) -> None:
     verdict = await verify_json(vector(), fetcher, fixed_now)
     assert verdict.status == "valid", verdict.errors
     assert verdict.format == "data-integrity"
-    assert {c.name for c in verdict.checks if c.passed} >= {"structure", "proof", "key", "signature"}
+    assert {c.name for c in verdict.checks if c.passed} >= {
+        "structure",
+        "proof",
+        "key",
+        "signature",
+    }
     assert verdict.badge.name == "Teamwork"
     assert verdict.badge.issuer_id == ISSUER_ID
     assert verdict.badge.issuer_name == "Example Corp"
