@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 DEMO_HOME := $(CURDIR)/.demo/home
 
-.PHONY: all venv demo test check lint typecheck pytest bench clean
+.PHONY: all venv demo test check lint typecheck pytest bench clean browser
 
 all: test
 
@@ -30,7 +30,15 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
-pytest: venv
+# Debian's chromium for the real-browser tests; installed when missing (root, as in CI).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium for the browser tests…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+pytest: venv browser
 	$(VENV)/bin/pytest -q
 
 check test: lint typecheck pytest

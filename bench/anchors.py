@@ -18,6 +18,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 import venv
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -119,10 +120,12 @@ class AnchorRunner:
         self.spec = spec
         self.args = args
         self.hello: dict[str, Any] = {}
+        self.startup_s = 0.0  # from starting the interpreter to the runner's first line
         self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> AnchorRunner:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
         # The anchor's own logging (tracebacks of failed checks) is kept for reading, not shown.
         with (LOG_DIR / f"{self.spec.name}.log").open("a") as log:
             self._proc = subprocess.Popen(
@@ -134,6 +137,7 @@ class AnchorRunner:
                 text=True,
             )
         self.hello = self._read()
+        self.startup_s = time.perf_counter() - start
         return self
 
     def __exit__(

@@ -146,7 +146,7 @@ def render_summary(sections: list[Section], planned: list[Benchmark]) -> str:
             ours = _short(figure.ours, figure.unit)
             anchor = _short(figure.anchor, figure.unit)
             lines.append(
-                f"    {figure.label:<36} ours {ours:>14}  anchor {anchor:>14}  "
+                f"    {figure.label:<34} ours {ours:>14}  anchor {anchor:>14}  "
                 f"{ratio_text(figure):>7}  {budgets} → {verdicts}"
             )
         lines.extend(

@@ -13,9 +13,23 @@ import sys
 from collections.abc import Sequence
 
 from agent import __version__
-from agent.cli import bakery_commands, demo_command, verify_command
+from agent.cli import (
+    bakery_commands,
+    demo_command,
+    library_commands,
+    serve_command,
+    settings_commands,
+    verify_command,
+)
 
-_COMMAND_MODULES = (verify_command, bakery_commands, demo_command)
+_COMMAND_MODULES = (
+    verify_command,
+    bakery_commands,
+    library_commands,
+    settings_commands,
+    serve_command,
+    demo_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
 
 
 def run_demo_command(args: argparse.Namespace) -> int:
-    from agent.sandbox.demo import render_table, run_demo
+    from agent.sandbox.demo import render_verdicts, run_demo
 
     folder = Path(args.out) if args.out else ensure_private_dir(resolve_paths().data) / "demo"
     folder.mkdir(parents=True, exist_ok=True)
@@ -37,7 +37,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
             print(json.dumps({"sample": sample.name, "expected": sample.expected, **verdict}))
     else:
         print(f"Local issuer: {base_url}   sample badges: {folder}\n")
-        print(render_table(rows))
+        print(render_verdicts(rows))
         print()
         print(
             "Every verdict is what the specification expects."

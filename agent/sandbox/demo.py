@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from agent.cli.output import render_table
 from agent.sandbox.issuer import IssuedBadge, SampleIssuer
 from agent.sandbox.issuer_app import run_issuer
 
@@ -142,20 +143,11 @@ async def run_demo(folder: Path) -> tuple[list[tuple[Sample, dict[str, Any]]], s
         return list(zip(SAMPLES, verdicts, strict=True)), server.base_url
 
 
-def render_table(rows: list[tuple[Sample, dict[str, Any]]]) -> str:
+def render_verdicts(rows: list[tuple[Sample, dict[str, Any]]]) -> str:
     """The verdict table: sample, what it is, expected, verdict, codes."""
-    header = ("badge", "what it is", "expected", "verdict", "codes")
-    lines = [header]
+    body = []
     for sample, verdict in rows:
         codes = ", ".join(e["code"] for e in verdict["errors"]) or "—"
         mark = "✓" if verdict["status"] == sample.expected else "✗"
-        lines.append(
-            (sample.name, sample.what, sample.expected, f"{mark} {verdict['status']}", codes)
-        )
-    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
-    out = []
-    for index, row in enumerate(lines):
-        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
-        if index == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out)
+        body.append((sample.name, sample.what, sample.expected, f"{mark} {verdict['status']}", codes))
+    return render_table(("badge", "what it is", "expected", "verdict", "codes"), body)

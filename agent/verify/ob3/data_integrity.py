@@ -23,7 +23,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from agent.errors import BadgekeeperError, ErrorCode, VerificationError
-from agent.verify.ob3.canonical import canonicalize
 from agent.verify.ob3.keys import PublicKey, describe_key
 from agent.verify.ob3.multibase import multibase_decode
 from agent.verify.ob3.resolver import KeyResolver
@@ -99,6 +98,10 @@ def hash_data(credential: dict[str, Any], proof: dict[str, Any], suite: str) -> 
             )
         document["@context"] = config["@context"]
     config["@context"] = document.get("@context")
+    # Imported here: pyld (and lxml under it) costs ~5 MB of the agent's idle memory, and only
+    # Data Integrity proofs need it.
+    from agent.verify.ob3.canonical import canonicalize
+
     config_hash = hashlib.sha256(canonicalize(config).encode("utf-8")).digest()
     document_hash = hashlib.sha256(canonicalize(document).encode("utf-8")).digest()
     return config_hash + document_hash
