@@ -16,6 +16,7 @@ from agent import __version__
 from agent.cli import (
     bakery_commands,
     demo_command,
+    install_commands,
     library_commands,
     serve_command,
     settings_commands,
@@ -29,6 +30,7 @@ _COMMAND_MODULES = (
     settings_commands,
     serve_command,
     demo_command,
+    install_commands,
 )
 
 

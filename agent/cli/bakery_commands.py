@@ -9,7 +9,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from agent.bakery import bake, unbake
 from agent.errors import BadgekeeperError
 
 MAX_IMAGE_BYTES = 64 * 1024 * 1024
@@ -55,6 +54,8 @@ def _read(path: str) -> bytes:
 
 
 def run_unbake(args: argparse.Namespace) -> int:
+    from agent.bakery import unbake
+
     try:
         data = _read(args.file)
     except OSError as exc:
@@ -75,6 +76,8 @@ def run_unbake(args: argparse.Namespace) -> int:
 
 
 def run_bake(args: argparse.Namespace) -> int:
+    from agent.bakery import bake
+
     try:
         image = _read(args.image)
         if args.payload.startswith("@"):

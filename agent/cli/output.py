@@ -8,7 +8,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from agent.client import connect_or_local
 from agent.errors import BadgekeeperError
 
 
@@ -50,6 +49,8 @@ def end_progress() -> None:
 
 async def call_many(calls: Sequence[tuple[str, dict[str, Any] | None]]) -> list[Any]:
     """Call methods in order on the running agent, or on its handlers in this process."""
+    from agent.client import connect_or_local  # the agent client pulls in websockets
+
     results = []
     async with connect_or_local() as caller:
         for method, params in calls:

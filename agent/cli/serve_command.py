@@ -15,10 +15,6 @@ from typing import Any
 
 from agent.errors import BadgekeeperError
 from agent.paths import resolve_paths
-from agent.server.endpoint import default_transport
-from agent.server.lifecycle import AgentOptions, run_agent
-from agent.server.lock import InstanceLock
-from agent.server.logs import setup_agent_logging
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +78,12 @@ def _detach() -> bool:
 def run_serve(args: argparse.Namespace) -> int:
     if args.detach and hasattr(os, "fork") and _detach():
         return 0
+    # Imported here so that other commands do not pay for the server's imports.
+    from agent.server.endpoint import default_transport
+    from agent.server.lifecycle import AgentOptions, run_agent
+    from agent.server.lock import InstanceLock
+    from agent.server.logs import setup_agent_logging
+
     paths = resolve_paths()
     lock = InstanceLock(paths.lock_file)
     try:

@@ -16,14 +16,12 @@ import asyncio
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agent.cli.report import render_verdict
-from agent.cli.settings import configured_addresses
 from agent.errors import ErrorCode
-from agent.fetch.client import SafeFetcher
-from agent.paths import resolve_paths
-from agent.verify import Verdict, VerifyContext, utc_now, verify_source_bytes, verify_url
+
+if TYPE_CHECKING:
+    from agent.verify import Verdict, VerifyContext
 
 MAX_SOURCE_BYTES = 64 * 1024 * 1024
 DEADLINE_FACTOR = 3
@@ -67,6 +65,9 @@ def _positive_float(text: str) -> float:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from agent.cli.report import render_verdict
+    from agent.cli.settings import configured_addresses
+
     emails = args.email if args.email is not None else configured_addresses()
     verdicts = asyncio.run(verify_sources(args.sources, emails=emails, timeout=args.timeout))
     for verdict in verdicts:
@@ -84,6 +85,10 @@ async def verify_sources(
     sources: Sequence[str], *, emails: Sequence[str], timeout: float
 ) -> list[Verdict]:
     """Verify every source concurrently with one shared fetcher; results in input order."""
+    from agent.fetch.client import SafeFetcher
+    from agent.paths import resolve_paths
+    from agent.verify import VerifyContext
+
     paths = resolve_paths()
     semaphore = asyncio.Semaphore(CONCURRENCY)
     async with SafeFetcher(timeout=timeout, cache_dir=paths.http_cache) as fetcher:
@@ -98,6 +103,8 @@ async def verify_sources(
 
 async def verify_one(source: str, ctx: VerifyContext, *, deadline: float) -> Verdict:
     """Verify one source under an overall deadline; never raises."""
+    from agent.verify import Verdict, utc_now, verify_source_bytes, verify_url
+
     try:
         if source.lower().startswith(("http://", "https://")):
             return await asyncio.wait_for(verify_url(source, ctx), deadline)
@@ -116,6 +123,8 @@ async def verify_one(source: str, ctx: VerifyContext, *, deadline: float) -> Ver
 
 
 def _read_source_file(source: str) -> bytes | Verdict:
+    from agent.verify import Verdict, utc_now
+
     path = Path(source)
     try:
         with path.open("rb") as handle:

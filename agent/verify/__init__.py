@@ -19,7 +19,6 @@ from agent.bakery.model import PayloadKind, Unbaked
 from agent.errors import BadgekeeperError, ErrorCode
 from agent.verify.context import Clock, VerifyContext, utc_now
 from agent.verify.ob2 import verify_ob2
-from agent.verify.ob3 import verify_ob3
 from agent.verify.result import Verdict
 
 __all__ = [
@@ -42,6 +41,8 @@ async def verify_unbaked(unbaked: Unbaked, ctx: VerifyContext, *, source: str) -
     try:
         if unbaked.kind in (PayloadKind.CREDENTIAL_JSON, PayloadKind.VC_JWT):
             verdict.spec = "ob3"
+            from agent.verify.ob3 import verify_ob3  # first use only: keeps OB 2.0 start-up lean
+
             await verify_ob3(unbaked, ctx, verdict)
         else:
             verdict.spec = "ob2"

@@ -29,7 +29,6 @@ from agent.verify.ob2.checks import Halt, checking
 from agent.verify.ob2.hosted import verify_hosted
 from agent.verify.ob2.legacy import ReadAssertion, read_assertion, verification_kind
 from agent.verify.ob2.nodes import shown
-from agent.verify.ob2.signed import verify_signed
 from agent.verify.ob2.summary import summarise_assertion
 from agent.verify.result import Verdict
 
@@ -42,6 +41,10 @@ async def verify_ob2(unbaked: Unbaked, ctx: VerifyContext, verdict: Verdict) -> 
     """Verify an OB 2.0 (or older) payload, recording every check and finding on ``verdict``."""
     try:
         if unbaked.kind is PayloadKind.JWS:
+            # Imported on first use: joserfc and cryptography cost a batch of hosted badges
+            # a good share of its start-up.
+            from agent.verify.ob2.signed import verify_signed
+
             await verify_signed(unbaked.payload, ctx, verdict)
         elif unbaked.kind is PayloadKind.URL:
             verdict.format = "hosted"
