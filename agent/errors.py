@@ -364,6 +364,103 @@ class ErrorCode(Enum):
         "The message does not follow the agent's protocol (JSON-RPC 2.0, docs/PROTOCOL.md). Make "
         "sure the extension and Badgekeeper are the same version.",
     )
+    INSTALL_FAILED = (
+        1707,
+        "error",
+        "The native host could not be registered with the browser: a file or registry key could "
+        "not be written or removed. Check the permissions of the path named; for --system, run "
+        "the command as root or administrator. `badgekeeper doctor` shows what is in place.",
+    )
+    # --- share (1850s) ---
+    NO_PUBLIC_URL = (
+        1850,
+        "error",
+        "This badge has no public address yet: upload it to a backpack first (badgekeeper upload "
+        "ID), then share.",
+    )
+    EXPORT_FOLDER_IN_USE = (
+        1851,
+        "error",
+        "The folder for the collection's page holds other files. Choose a new or empty folder (an "
+        "earlier Badgekeeper page there is replaced).",
+    )
+    # --- backpack (1800s): uploading to backpacks and connecting them ---
+    BACKPACK_NOT_FOUND = (
+        1800,
+        "error",
+        "No backpack has this name. Run `badgekeeper backpack list` to see yours, or add one with "
+        "`badgekeeper backpack add`.",
+    )
+    BACKPACK_EXISTS = (
+        1801,
+        "error",
+        "A backpack with this name exists already. Pick another name, or remove the old one first.",
+    )
+    BACKPACK_NOT_CONNECTED = (
+        1802,
+        "error",
+        "This backpack is not connected yet. Run `badgekeeper backpack connect NAME`; queued "
+        "uploads start once it is connected.",
+    )
+    BACKPACK_RECONNECT = (
+        1803,
+        "error",
+        "The backpack no longer accepts Badgekeeper's sign-in. Run `badgekeeper backpack connect "
+        "NAME` again; queued uploads wait and continue afterwards.",
+    )
+    BACKPACK_UNREACHABLE = (
+        1804,
+        "error",
+        "The backpack could not be reached. Check your connection; Badgekeeper retries queued "
+        "uploads by itself.",
+    )
+    BACKPACK_TIMEOUT = (
+        1805,
+        "error",
+        "The backpack did not answer in time. Badgekeeper retries queued uploads by itself.",
+    )
+    BACKPACK_SERVER_ERROR = (
+        1806,
+        "error",
+        "The backpack answered with a server error. Badgekeeper retries queued uploads by itself; "
+        "if it persists, tell the backpack's operator.",
+    )
+    BACKPACK_REJECTED = (
+        1807,
+        "error",
+        "The backpack refused this badge. Check the badge's verdict with `badgekeeper show ID`; "
+        "the backpack's reason is in the message.",
+    )
+    BACKPACK_RECIPIENT_MISMATCH = (
+        1808,
+        "error",
+        "The badge was issued to an address your backpack account does not have. Add and verify "
+        "that address in the backpack, then upload again.",
+    )
+    BACKPACK_UNSUPPORTED_BADGE = (
+        1809,
+        "error",
+        "This kind of backpack does not take this kind of badge (Badge Connect and Badgr take Open "
+        "Badges 2.0, the OB 3.0 API takes 3.0). Upload it to another backpack.",
+    )
+    BACKPACK_DISCOVERY_FAILED = (
+        1810,
+        "error",
+        "The backpack's address does not publish the API it was added as. Check the URL and the "
+        "kind given to `badgekeeper backpack add`.",
+    )
+    BACKPACK_AUTH_FAILED = (
+        1811,
+        "error",
+        "Signing in to the backpack failed (wrong user name or password, or the request was not "
+        "approved). Try `badgekeeper backpack connect NAME` again.",
+    )
+    BACKPACK_PROTOCOL_ERROR = (
+        1812,
+        "error",
+        "The backpack answered something Badgekeeper cannot read. Check the backpack's URL and "
+        "kind; if they are right, tell the backpack's operator.",
+    )
     # --- internal (1900s) ---
     INTERNAL_ERROR = (
         1900,

@@ -14,12 +14,15 @@ from collections.abc import Sequence
 
 from agent import __version__
 from agent.cli import (
+    backpack_commands,
     bakery_commands,
     demo_command,
     install_commands,
     library_commands,
+    sandbox_command,
     serve_command,
     settings_commands,
+    share_commands,
     verify_command,
 )
 
@@ -28,9 +31,12 @@ _COMMAND_MODULES = (
     bakery_commands,
     library_commands,
     settings_commands,
+    share_commands,
     serve_command,
     demo_command,
     install_commands,
+    backpack_commands,
+    sandbox_command,
 )
 
 

@@ -159,7 +159,8 @@ def run_uninstall(args: argparse.Namespace) -> int:
     for note in plan.notes:
         print(note)
     for line in outcome.done:
-        print(f"Removed: {line.removeprefix('remove ')}" if line.startswith("remove ") else line)
+        verb, _, what = line.partition(" ")
+        print(f"{'Removed' if verb == 'remove' else 'Updated'}: {what}")
     for line in outcome.left_alone:
         print(f"Left alone: {line}")
     return 0

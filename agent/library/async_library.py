@@ -156,9 +156,19 @@ class AsyncLibrary:
         state: UploadState,
         remote_id: str | None = None,
         error: str | None = None,
+        *,
+        public_url: str | None = None,
+        next_attempt_at: str | None = None,
     ) -> UploadRecord:
         return await self._write(
-            self.library.set_upload_state, badge_id, backpack, state, remote_id, error
+            self.library.set_upload_state,
+            badge_id,
+            backpack,
+            state,
+            remote_id,
+            error,
+            public_url=public_url,
+            next_attempt_at=next_attempt_at,
         )
 
     async def forget_backpack(self, backpack: str) -> int:

@@ -58,14 +58,18 @@ class UploadRecord:
     attempts: int
     last_error: str | None
     updated_at: str
+    next_attempt_at: str | None = None  # a queued upload is not tried before this (backoff)
+    public_url: str | None = None  # the badge's public page at the backpack, once uploaded
 
     def to_json(self) -> dict[str, Any]:
         return {
             "backpack": self.backpack,
             "state": self.state,
             "remote_id": self.remote_id,
+            "public_url": self.public_url,
             "attempts": self.attempts,
             "last_error": self.last_error,
+            "next_attempt_at": self.next_attempt_at,
             "updated_at": self.updated_at,
         }
 

@@ -131,4 +131,6 @@ def upload_record(row: sqlite3.Row) -> UploadRecord:
         attempts=row["attempts"],
         last_error=row["last_error"],
         updated_at=row["updated_at"],
+        next_attempt_at=row["next_attempt_at"],
+        public_url=row["public_url"],
     )

@@ -153,9 +153,18 @@ def _badge_search(conn: sqlite3.Connection) -> None:
     search.create_search_index(conn)
 
 
+_UPLOAD_QUEUE = _statements(
+    # When a queued upload may next be tried (backoff), and the badge's public page at the
+    # backpack once it is there (what share links point to).
+    "ALTER TABLE uploads ADD COLUMN next_attempt_at TEXT",
+    "ALTER TABLE uploads ADD COLUMN public_url TEXT",
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_badges", _BADGES),
     Migration("0002_badge_search", _badge_search),
+    Migration("0003_upload_queue", _UPLOAD_QUEUE),
 )
 
 

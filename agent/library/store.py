@@ -192,12 +192,25 @@ class Library:
         state: UploadState,
         remote_id: str | None = None,
         error: str | None = None,
+        *,
+        public_url: str | None = None,
+        next_attempt_at: str | None = None,
     ) -> UploadRecord:
         """Record an upload's progress (rules in ``upload_states.py``)."""
         now = self._now()
         with self._db.write() as conn:
             full_id = queries.resolve_id(conn, badge_id)
-            return upload_states.set_state(conn, full_id, backpack, state, remote_id, error, now)
+            return upload_states.set_state(
+                conn,
+                full_id,
+                backpack,
+                state,
+                remote_id,
+                error,
+                now,
+                public_url=public_url,
+                next_attempt_at=next_attempt_at,
+            )
 
     def forget_backpack(self, backpack: str) -> int:
         """Drop every upload record of a removed backpack; return how many there were."""

@@ -3,7 +3,8 @@
 Rules:
 - One row per (badge, backpack). ``uploading`` counts an attempt; ``queued`` after ``done`` or
   ``failed`` is a new request and starts the count again; ``done`` clears the last error.
-- A remote id, once known, is kept until a new one is given.
+- A remote id and a public URL, once known, are kept until new ones are given.
+- ``next_attempt_at`` belongs to a queued upload (its backoff); any other state clears it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def set_state(
     remote_id: str | None,
     error: str | None,
     now: str,
+    *,
+    public_url: str | None = None,
+    next_attempt_at: str | None = None,
 ) -> UploadRecord:
     """Move the upload of ``badge_id`` to ``backpack`` into ``state`` (inside a write)."""
     if state not in UPLOAD_STATES:
@@ -35,6 +39,8 @@ def set_state(
         raise invalid(f"A backpack name needs 1 to {MAX_BACKPACK_CHARS} characters.")
     if remote_id is not None and saving.clean_url(remote_id) is None:
         raise invalid("The backpack's id for this badge is too long to keep.")
+    if public_url is not None and saving.clean_url(public_url) is None:
+        raise invalid("The badge's public URL at the backpack is too long to keep.")
     old = conn.execute(
         "SELECT * FROM uploads WHERE badge_id = ? AND backpack = ?", (badge_id, backpack)
     ).fetchone()
@@ -51,13 +57,18 @@ def set_state(
     remote = saving.clean_url(remote_id)
     if remote is None and old is not None:
         remote = old["remote_id"]
+    public = saving.clean_url(public_url)
+    if public is None and old is not None:
+        public = old["public_url"]
+    next_attempt = saving.clean(next_attempt_at, 64) if state == "queued" else None
     conn.execute(
         "INSERT INTO uploads (badge_id, backpack, state, remote_id, attempts, last_error, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "updated_at, next_attempt_at, public_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (badge_id, backpack) DO UPDATE SET state = excluded.state, "
         "remote_id = excluded.remote_id, attempts = excluded.attempts, "
-        "last_error = excluded.last_error, updated_at = excluded.updated_at",
-        (badge_id, backpack, state, remote, attempts, last_error, now),
+        "last_error = excluded.last_error, updated_at = excluded.updated_at, "
+        "next_attempt_at = excluded.next_attempt_at, public_url = excluded.public_url",
+        (badge_id, backpack, state, remote, attempts, last_error, now, next_attempt, public),
     )
     return upload(conn, badge_id, backpack)
 

@@ -1,7 +1,8 @@
 """The events the agent pushes to every connected client, as JSON-RPC notifications.
 
 The keeper publishes the ``badge.*`` events; the settings and collections handlers publish
-theirs. ``docs/PROTOCOL.md`` documents each one's params.
+theirs; the backpack service publishes ``upload.*`` and ``backpack.connected``.
+``docs/PROTOCOL.md`` documents each one's params.
 """
 
 from __future__ import annotations
@@ -12,4 +13,19 @@ BADGE_DELETED = "badge.deleted"
 SETTINGS_CHANGED = "settings.changed"
 COLLECTIONS_CHANGED = "collections.changed"
 
-EVENTS = (BADGE_SAVED, BADGE_VERIFIED, BADGE_DELETED, SETTINGS_CHANGED, COLLECTIONS_CHANGED)
+UPLOAD_QUEUED = "upload.queued"
+UPLOAD_DONE = "upload.done"
+UPLOAD_FAILED = "upload.failed"
+BACKPACK_CONNECTED = "backpack.connected"
+
+EVENTS = (
+    BADGE_SAVED,
+    BADGE_VERIFIED,
+    BADGE_DELETED,
+    SETTINGS_CHANGED,
+    COLLECTIONS_CHANGED,
+    UPLOAD_QUEUED,
+    UPLOAD_DONE,
+    UPLOAD_FAILED,
+    BACKPACK_CONNECTED,
+)

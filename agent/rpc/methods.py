@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from agent import __version__
-from agent.rpc import methods_badges, methods_collections, methods_settings
+from agent.rpc import (
+    methods_backpack,
+    methods_badges,
+    methods_collections,
+    methods_settings,
+    methods_share,
+)
 from agent.rpc.events import EVENTS
 from agent.rpc.params import Params, check_keys
 from agent.rpc.protocol import (
@@ -56,6 +62,8 @@ TABLE: Mapping[str, Method] = _table(
     methods_badges.METHODS,
     methods_settings.METHODS,
     methods_collections.METHODS,
+    methods_share.METHODS,
+    methods_backpack.METHODS,
 )
 
 

@@ -10,15 +10,17 @@ from agent.library import AsyncLibrary
 from agent.paths import Paths
 
 if TYPE_CHECKING:
+    from agent.backpack import BackpackService
     from agent.keeper import BadgeKeeper, EventSink
 
 
 @dataclass(frozen=True)
 class AgentServices:
-    """The library, the save/verify service, the fetcher and the event sink of one home."""
+    """The library, the save/verify service, the fetcher, the event sink and the backpacks."""
 
     library: AsyncLibrary
     keeper: BadgeKeeper
     fetcher: Fetcher
     events: EventSink
     paths: Paths
+    backpacks: BackpackService

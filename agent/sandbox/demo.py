@@ -1,8 +1,12 @@
-"""The demo: a local issuer issues sample badges, and ``badgekeeper verify`` judges them.
+"""The demo: the whole job end to end, against the sandbox issuer and backpack on loopback.
 
-It runs the real CLI in a child process against a real issuer on loopback, so what it prints is
-what an earner would see. Each sample states the verdict the specification expects; the demo
-fails (exit 1) when any verdict differs.
+1. The sandbox issuer issues sample badges to the demo earner, and ``badgekeeper verify`` (the
+   real CLI, in a child process) judges them: each sample states the verdict the specification
+   expects.
+2. A real agent (``badgekeeper serve``) saves them, connects the sandbox backpack through the
+   real OAuth flow, uploads the valid ones, and fills a collection (:mod:`demo_agent`).
+
+The demo fails (exit 1) when any verdict differs from the expected one or an upload fails.
 """
 
 from __future__ import annotations
@@ -18,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from agent.cli.output import render_table
+from agent.sandbox.backpack import DEMO_EMAIL, run_sandbox
+from agent.sandbox.demo_agent import AgentPart, run_agent_part
 from agent.sandbox.issuer import IssuedBadge, SampleIssuer
-from agent.sandbox.issuer_app import run_issuer
 
-EARNER = "earner@sandbox.example"
+EARNER = DEMO_EMAIL
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,7 @@ class Sample:
     what: str
     expected: str
     issue: Callable[[SampleIssuer], IssuedBadge]
+    recipient: str = EARNER
 
 
 def _tampered(issuer: SampleIssuer) -> IssuedBadge:
@@ -104,6 +110,7 @@ SAMPLES: tuple[Sample, ...] = (
         "OB 2.0 hosted, issued to another address",
         "invalid",
         lambda i: i.issue_ob2_hosted("somebody@else.example"),
+        recipient="somebody@else.example",
     ),
 )
 
@@ -129,18 +136,49 @@ async def _run_verify(files: list[Path], allow: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
 
 
-async def run_demo(folder: Path) -> tuple[list[tuple[Sample, dict[str, Any]]], str]:
-    """Issue every sample into ``folder``, verify them with the CLI; return the pairs."""
-    async with run_issuer() as server:
+@dataclass
+class DemoReport:
+    """Everything the demo did, for the command to print."""
+
+    issuer_url: str
+    backpack_url: str
+    verdicts: list[tuple[Sample, dict[str, Any]]]
+    agent: AgentPart
+
+    @property
+    def verdicts_ok(self) -> bool:
+        return all(verdict["status"] == sample.expected for sample, verdict in self.verdicts)
+
+    @property
+    def ok(self) -> bool:
+        saved_ok = all(
+            saved["badge"]["status"] == sample.expected
+            for sample, saved in zip(SAMPLES, self.agent.saved, strict=False)
+        )
+        return self.verdicts_ok and saved_ok and self.agent.uploads_ok
+
+
+async def run_demo(
+    folder: Path,
+    say: Callable[[str], None] = lambda _: None,
+    verified: Callable[[list[tuple[Sample, dict[str, Any]]]], None] = lambda _: None,
+) -> DemoReport:
+    """Issue every sample into ``folder``, verify them with the CLI (``verified`` gets the
+    verdicts at once), then save, upload and collect them through a real agent connected to
+    the sandbox backpack (``say`` narrates)."""
+    async with run_sandbox() as sandbox:
         files = []
         for sample in SAMPLES:
-            badge = sample.issue(server.issuer)
+            badge = sandbox.issue(sample.issue, sample.recipient)
             path = folder / sample.name
             path.write_bytes(badge.image)
             files.append(path)
-        host = server.base_url.removeprefix("http://")
-        verdicts = await _run_verify(files, allow=host)
-        return list(zip(SAMPLES, verdicts, strict=True)), server.base_url
+        verdicts = list(
+            zip(SAMPLES, await _run_verify(files, allow=sandbox.issuer_host), strict=True)
+        )
+        verified(verdicts)
+        agent = await run_agent_part(sandbox, files, say)
+        return DemoReport(sandbox.issuer.base_url, sandbox.backpack.base_url, verdicts, agent)
 
 
 def render_verdicts(rows: list[tuple[Sample, dict[str, Any]]]) -> str:
@@ -149,5 +187,30 @@ def render_verdicts(rows: list[tuple[Sample, dict[str, Any]]]) -> str:
     for sample, verdict in rows:
         codes = ", ".join(e["code"] for e in verdict["errors"]) or "—"
         mark = "✓" if verdict["status"] == sample.expected else "✗"
-        body.append((sample.name, sample.what, sample.expected, f"{mark} {verdict['status']}", codes))
+        body.append(
+            (sample.name, sample.what, sample.expected, f"{mark} {verdict['status']}", codes)
+        )
     return render_table(("badge", "what it is", "expected", "verdict", "codes"), body)
+
+
+_UPLOAD_MARKS = {"done": "✓", "failed": "✗", "queued": "…", "uploading": "↑"}
+
+
+def render_library(library: list[dict[str, Any]]) -> str:
+    """The library table: id, name, verdict, upload states, public page."""
+    body = []
+    for badge in library:
+        uploads = " ".join(
+            f"{u['backpack']} {_UPLOAD_MARKS.get(u['state'], u['state'])}" for u in badge["uploads"]
+        )
+        public = next((u["public_url"] for u in badge["uploads"] if u.get("public_url")), None)
+        body.append(
+            (
+                badge["id"],
+                (badge["name"] or "—")[:28],
+                badge["status"],
+                uploads or "—",
+                public or "—",
+            )
+        )
+    return render_table(("id", "badge", "verdict", "uploads", "public page"), body)

@@ -212,8 +212,10 @@ def test_list_json_shape(library: Library) -> None:
             "backpack": "main",
             "state": "queued",
             "remote_id": None,
+            "public_url": None,
             "attempts": 0,
             "last_error": None,
+            "next_attempt_at": None,
             "updated_at": shown["uploads"][0]["updated_at"],
         }
     ]

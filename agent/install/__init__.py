@@ -1,0 +1,1 @@
+"""Registering the native host with browsers: `badgekeeper install`, `uninstall`, `doctor`."""

@@ -1,0 +1,81 @@
+"""Fault switches for tests: make the sandbox backpack's API misbehave on purpose.
+
+Each switch counts down (``-1`` means until reset) and applies to API requests only (Badge
+Connect, OB 3.0 and Badgr routes), never to discovery, sign-in or public pages:
+
+- ``error_500``: answer HTTP 500 (with ``Retry-After`` when ``retry_after`` is set);
+- ``hang``: never answer (the client's timeout ends it);
+- ``close``: close the connection without an answer;
+- ``accept_then_close``: do the upload, then close without an answer ("changes its mind").
+
+Token faults act on the store: :meth:`SandboxStore.expire_access_tokens` (a refresh mends it)
+and :meth:`SandboxStore.revoke_everything` (only a new connect does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+API_PREFIXES = ("/bc/ims/", "/ims/ob/v3p0/credentials", "/ims/ob/v3p0/profile", "/v2/")
+
+
+@dataclass
+class Faults:
+    """The switches, and how many API requests each route received."""
+
+    error_500: int = 0
+    hang: int = 0
+    close: int = 0
+    accept_then_close: int = 0
+    retry_after: int | None = None
+    hang_seconds: float = 3600.0
+    received: Counter[str] = field(default_factory=Counter)
+
+    def reset(self) -> None:
+        self.error_500 = self.hang = self.close = self.accept_then_close = 0
+        self.retry_after = None
+
+    def take(self, name: str) -> bool:
+        """True when the switch ``name`` is on (and count it down)."""
+        left: int = getattr(self, name)
+        if left == 0:
+            return False
+        if left > 0:
+            setattr(self, name, left - 1)
+        return True
+
+
+def drop_connection(request: web.Request) -> web.Response:
+    """Close the connection without answering (the response returned is never sent)."""
+    if request.transport is not None:
+        request.transport.close()
+    return web.Response(status=204)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def fault_middleware(faults: Faults) -> Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not request.path.startswith(API_PREFIXES):
+            return await handler(request)
+        faults.received[f"{request.method} {request.path}"] += 1
+        if faults.take("error_500"):
+            headers = {"Retry-After": str(faults.retry_after)} if faults.retry_after else {}
+            return web.json_response(
+                {"error": "sandbox fault: internal error"}, status=500, headers=headers
+            )
+        if faults.take("hang"):
+            await asyncio.sleep(faults.hang_seconds)
+        if faults.take("close"):
+            return drop_connection(request)
+        return await handler(request)
+
+    return middleware
