@@ -25,6 +25,7 @@ from native_host.framing import (
     skip_frame_body,
 )
 from native_host.origin import NOBODY, AllowedIds, identify_caller, parse_allowed, refusal_message
+from native_host.relay import Relay
 
 TYPE_CHECKING = False  # typing costs start-up time; mypy still reads the imports below
 if TYPE_CHECKING:
@@ -96,8 +97,6 @@ def _binary_stdio() -> int:
 
 def serve(arguments: list[str], environ: Mapping[str, str], out_descriptor: int) -> int:
     """Relay between the browser (standard input, ``out_descriptor``) and the agent."""
-    from native_host.relay import Relay
-
     output = BrowserOutput(out_descriptor)
     allowed, problem = load_allowed(environ)
     caller = identify_caller(arguments)
@@ -109,11 +108,18 @@ def serve(arguments: list[str], environ: Mapping[str, str], out_descriptor: int)
         complain(refusal)
         relay = Relay(output.write, None, refusal, complain=complain)
     else:
+        # Only a host that will relay needs sockets, websockets and the agent's paths.
         from native_host.agent_link import AgentLink
         from native_host.locations import agent_locations
 
         relay = Relay(output.write, None, complain=complain)
-        link = AgentLink(agent_locations(environ), environ, relay.from_agent, relay.agent_lost)
+        link = AgentLink(
+            agent_locations(environ),
+            environ,
+            relay.from_agent,
+            relay.agent_lost,
+            complain=complain,
+        )
         relay.attach(link)
         link.start()
     read = sys.stdin.buffer.read

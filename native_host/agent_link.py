@@ -1,13 +1,13 @@
 """The host's one connection to the agent: opened at start, opened again whenever it is lost.
 
 Rules:
-- A supervisor thread owns the connection. It connects, starting the agent once per attempt
-  when nothing listens (``python -m agent.cli serve --idle-exit 600 --detach``, as
-  ``agent.client`` does; its standard error is appended to ``agent-start.log``), then hands
-  every message the agent sends to ``on_message``. When the connection is lost it calls
-  ``on_lost(generation)`` and connects again at once (an agent restarted by someone else is
-  found, and events keep flowing); while the agent stays unreachable it backs off (1 s
-  doubling to 30 s), waking early when a request is waiting.
+- A supervisor thread owns the connection. It connects (starting the agent when needed, see
+  below: ``python -m agent.cli serve --idle-exit 600 --detach``, as ``agent.client`` does,
+  its standard error appended to ``agent-start.log``), then hands every message the agent
+  sends to ``on_message``. When the connection is lost it calls ``on_lost(generation)`` and
+  looks for the agent again at once, briefly (an agent restarted by someone else is found and
+  events keep flowing); while the agent stays unreachable it backs off (1 s doubling to 30 s),
+  waking early when a request is waiting. A failing ``on_message`` never stops the link.
 - The agent is started when nothing listens and it is wanted: when the host starts (the
   browser just opened the port) or when a request waits. An agent that went away is not
   restarted merely because it went away: someone may have stopped it on purpose.
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from native_host.locations import AgentLocations
 
 CONNECT_WINDOW = 10.0
+REWATCH_WINDOW = 2.0  # looking for an agent that went away, unasked
 HANDSHAKE_TIMEOUT = 5.0
 RETRY_FIRST, RETRY_MAX = 0.01, 0.1
 BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0
@@ -97,6 +98,7 @@ class AgentLink:
         *,
         autostart: bool = True,
         connect_window: float = CONNECT_WINDOW,
+        complain: Callable[[str], None] = lambda line: None,
     ) -> None:
         self._locations = locations
         self._environ = environ
@@ -104,12 +106,14 @@ class AgentLink:
         self._on_lost = on_lost
         self._autostart = autostart
         self._connect_window = connect_window
+        self._complain = complain
         self._state = threading.Condition()
         self._current: Connection | None = None
         self._failure: LinkDown | None = None
         self._attempts = 0
         self._generation = 0
         self._wanted = False
+        self._attempt_wanted = False  # the attempt under way serves a request (or the start)
         self._closing = False
         self._launchers: list[subprocess.Popen[bytes]] = []
         self._thread = threading.Thread(target=self._supervise, name="agent-link", daemon=True)
@@ -172,9 +176,11 @@ class AgentLink:
             except LinkDown as exc:
                 with self._state:
                     self._failure = exc
-                    self._attempts += 1
-                    self._wanted = False  # the waiting requests got this failure
-                    self._state.notify_all()
+                    if self._attempt_wanted or not self._wanted:
+                        self._attempts += 1
+                        self._wanted = False  # the waiting requests get this failure
+                        self._state.notify_all()
+                    # else a request came just as an unasked attempt gave up: retry at once
                     self._state.wait_for(lambda: self._wanted or self._closing, backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX)
                 continue
@@ -207,21 +213,33 @@ class AgentLink:
                 data = ws.receive()
             except ConnectionLost as exc:
                 return exc
-            self._on_message(data)
+            try:
+                self._on_message(data)
+            except Exception as exc:  # a bug in relaying one message must not end the link
+                self._complain(f"a message from the agent was dropped ({type(exc).__name__})")
 
     def _connect(self, initial: bool) -> WebSocket:
         """Connect within the window; start the agent if nothing listens and it is wanted
-        (at the host's start, or by a waiting request; not merely because it went away)."""
-        deadline = time.monotonic() + self._connect_window
+        (at the host's start, or by a waiting request; not merely because it went away).
+
+        Looking again for an agent that went away, unasked, takes a short window (it may be
+        restarting); once a request waits, the full window applies.
+        """
+        self._attempt_wanted = initial
+        window = self._connect_window if initial else min(REWATCH_WINDOW, self._connect_window)
+        deadline = time.monotonic() + window
         delay = RETRY_FIRST
         started = False
         while True:
             if self._closing:
                 raise LinkDown("The native host is closing.")
+            if not self._attempt_wanted and self._is_wanted():
+                self._attempt_wanted = True
+                deadline = max(deadline, time.monotonic() + self._connect_window)
             try:
                 return self._open_once()
             except _Absent:
-                if self._autostart and not started and (initial or self._is_wanted()):
+                if self._autostart and not started and self._attempt_wanted:
                     self._start_agent()
                     started = True
                 last = LinkDown("The Badgekeeper agent is not running.")
