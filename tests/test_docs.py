@@ -24,3 +24,23 @@ def test_error_numbers_are_unique() -> None:
     """No two codes share a number (numbers are appended, never reused)."""
     numbers = [code.number for code in ErrorCode]
     assert len(numbers) == len(set(numbers))
+
+
+def test_threat_model_names_tests_that_exist() -> None:
+    """Every test file and test named in docs/THREAT_MODEL.md exists."""
+    import re
+
+    text = (ROOT / "docs" / "THREAT_MODEL.md").read_text(encoding="utf-8")
+    missing = []
+    last_file: Path | None = None
+    for match in re.finditer(r"`(tests/[\w/]+(?:\.py)?)(?:::(\w+))?`|`…::(\w+)`", text):
+        path, name, continued = match.groups()
+        if path:
+            last_file = ROOT / path
+            if not last_file.exists():
+                missing.append(path)
+                continue
+        target = name or continued
+        if target and (last_file is None or f"def {target}(" not in last_file.read_text()):
+            missing.append(f"{last_file}::{target}")
+    assert missing == []
