@@ -3,7 +3,8 @@
 Rules:
 - A figure compares one quantity for Badgekeeper ("ours") and its anchor; lower is better.
 - Either side may be missing, with the reason (code not written yet, anchor failed to install):
-  such a figure is reported as "not yet measured", never as zero.
+  such a figure is reported as "not yet measured", never as zero. A figure with no anchor at
+  all (DESIGN.md gives only a budget) says so (:func:`no_anchor`).
 - The ratio is anchor / ours: "12×" means Badgekeeper needs a twelfth of the time (or memory).
 - A budget is judged on the medians; a missed budget says by how much.
 """
@@ -47,6 +48,14 @@ class Missing:
     reason: str
 
 
+NO_ANCHOR_PREFIX = "no anchor"
+
+
+def no_anchor(why: str = "DESIGN.md sets a budget, not a comparison, for this figure") -> Missing:
+    """The anchor side of a figure that has none (its budget alone judges Badgekeeper)."""
+    return Missing(f"{NO_ANCHOR_PREFIX}: {why}.")
+
+
 Side = Sample | Missing
 
 
@@ -71,6 +80,11 @@ class Judgement:
     text: str
 
 
+def unmeasured(side: Missing) -> str:
+    """How a missing side reads in a verdict: not written yet, or not measurable in this run."""
+    return "not yet measured" if side.reason.startswith("not yet") else "not measured"
+
+
 @dataclass(frozen=True)
 class AtMost:
     """Badgekeeper's median must not exceed ``limit`` (in the figure's unit)."""
@@ -82,7 +96,7 @@ class AtMost:
 
     def judge(self, ours: Side, anchor: Side, unit: str) -> Judgement:
         if not isinstance(ours, Sample):
-            return Judgement(None, "not yet measured")
+            return Judgement(None, unmeasured(ours))
         excess = ours.median - self.limit
         if excess <= 0:
             return Judgement(True, "met")
@@ -102,8 +116,10 @@ class FasterBy:
         return f"≥ {self.factor:g}× {better} than the anchor"
 
     def judge(self, ours: Side, anchor: Side, unit: str) -> Judgement:
-        if not isinstance(ours, Sample) or not isinstance(anchor, Sample):
-            return Judgement(None, "not yet measured")
+        if not isinstance(ours, Sample):
+            return Judgement(None, unmeasured(ours))
+        if not isinstance(anchor, Sample):
+            return Judgement(None, unmeasured(anchor))
         ratio = ratio_of(ours, anchor)
         if ratio is None or ratio >= self.factor:
             return Judgement(True, "met")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.anchors import AnchorRunner, AnchorSpec, AnchorUnavailable
 from bench.issuer import Issuer
@@ -28,6 +29,9 @@ class RunContext:
     anchor_pythons: dict[str, Path | Missing]
     log: Callable[[str], None] = print
     versions: dict[str, str] = field(default_factory=dict)  # filled in by benchmarks as they go
+    # What one benchmark made that a later one reuses in the same run (the 10,000-badge library,
+    # validator-core's peak memory in the batch); a benchmark run alone makes its own.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     def anchor_missing(self, spec: AnchorSpec) -> Missing | None:
         found = self.anchor_pythons.get(spec.name)

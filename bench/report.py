@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bench.model import Figure, Missing, Sample, Section, Side, Table, fmt
+from bench.model import NO_ANCHOR_PREFIX, Figure, Missing, Sample, Section, Side, Table, fmt
 from bench.registry import Benchmark
 
 
@@ -22,6 +22,8 @@ class RunInfo:
 
 def side_text(side: Side, unit: str) -> str:
     if isinstance(side, Missing):
+        if side.reason.startswith(NO_ANCHOR_PREFIX):
+            return "— (no anchor)"
         return "not yet measured" if side.reason.startswith("not yet") else "not measured"
     if len(side.values) == 1:
         return f"{fmt(side.median)} {unit} (n=1)"
@@ -161,6 +163,8 @@ def render_summary(sections: list[Section], planned: list[Benchmark]) -> str:
 def _short(side: Side, unit: str) -> str:
     if isinstance(side, Sample):
         return f"{fmt(side.median)} {unit}"
+    if side.reason.startswith(NO_ANCHOR_PREFIX):
+        return "no anchor"
     return "not yet" if side.reason.startswith("not yet") else "—"
 
 

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from agent.cli.output import call, fail, print_json, render_table
+from agent.cli.share_commands import register_collection_export
 from agent.errors import BadgekeeperError
 
 
@@ -40,6 +41,7 @@ def register(subparsers: Any) -> None:
             action.add_argument(argument, type=kind)
         action.add_argument("--json", action="store_true")
         action.set_defaults(handler=run_collections, fields=[a for a, _ in arguments])
+    register_collection_export(actions)
 
 
 def run_emails(args: argparse.Namespace) -> int:

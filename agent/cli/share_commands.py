@@ -52,7 +52,10 @@ def register(subparsers: Any) -> None:
     share.add_argument("--json", action="store_true", help="one object: url and a link per target")
     share.set_defaults(handler=run_share)
 
-    export = _collection_actions(subparsers).add_parser(
+
+def register_collection_export(actions: Any) -> None:
+    """``collections export``: added to the ``collections`` group by settings_commands."""
+    export = actions.add_parser(
         "export",
         help="write a collection as a zip, or as a static web page",
         description="Write the collection's baked badges and index.json to a zip (--zip), and/or "
@@ -68,19 +71,6 @@ def register(subparsers: Any) -> None:
     )
     export.add_argument("--json", action="store_true")
     export.set_defaults(handler=run_collection_export)
-
-
-def _collection_actions(subparsers: Any) -> Any:
-    """The ``collections`` group's own subcommands (made here when no module made the group)."""
-    collections = subparsers.choices.get("collections")
-    if collections is None:
-        collections = subparsers.add_parser("collections", help="group badges into collections")
-        return collections.add_subparsers(dest="action", metavar="ACTION", required=True)
-    # argparse has no public way to reach a parser's subcommands once made; _actions is stable.
-    for action in collections._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return collections.add_subparsers(dest="action", metavar="ACTION", required=True)
 
 
 def run_share(args: argparse.Namespace) -> int:

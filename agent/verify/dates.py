@@ -25,6 +25,8 @@ def parse_badge_date(value: object, *, field: str) -> datetime:
         raise VerificationError(ErrorCode.INVALID_PROPERTY, f"'{field}' is not a date.")
     text = value.strip()
     if text.isdigit():
+        if len(text) > 20:  # no real timestamp is this long (and int() refuses > 4300 digits)
+            raise VerificationError(ErrorCode.INVALID_PROPERTY, f"'{field}' is not a date.")
         return parse_badge_date(int(text), field=field)
     try:
         if _DATE_ONLY.match(text):

@@ -8,7 +8,16 @@ run)`` (``run(ctx: RunContext) -> Section``), then replace its ``planned(...)`` 
 
 from __future__ import annotations
 
-from bench.benchmarks import batch, correctness, latency, unbake
+from bench.benchmarks import (
+    agent_memory,
+    batch,
+    correctness,
+    latency,
+    library_10k,
+    native_host,
+    round_trip,
+    unbake,
+)
 from bench.registry import Benchmark, planned
 
 BENCHMARKS: tuple[Benchmark, ...] = (
@@ -16,25 +25,9 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     batch.BENCHMARK,
     latency.BENCHMARK,
     correctness.BENCHMARK,
-    planned(
-        "native-host",
-        "Native host start to first relayed reply",
-        "≤ 150 ms (agent running)",
-    ),
-    planned(
-        "round-trip",
-        "Extension → agent → extension round trip in real Chromium",
-        "p50 ≤ 5 ms, p99 ≤ 20 ms",
-    ),
-    planned(
-        "library-10k",
-        "Library of 10,000 badges: one page of 50 in the popup",
-        "≤ 20 ms agent side",
-    ),
+    native_host.BENCHMARK,
+    round_trip.BENCHMARK,
+    library_10k.BENCHMARK,
     planned("sync", "Background sync: re-verify the library, retry uploads", "—"),
-    planned(
-        "agent-memory",
-        "Agent resident memory, idle / during a 200-badge batch",
-        "≤ 60 MB / ≤ 80 MB (validator-core: 73 MB)",
-    ),
+    agent_memory.BENCHMARK,
 )

@@ -30,6 +30,7 @@ from bench.site import CONTEXT_PATH, EARNER_EMAIL, OB2_CONTEXT, batch_site, cont
 BADGES = 200
 PROBE_BADGES = 40
 BYTES_PER_MB = 1_000_000
+VALIDATOR_PEAK_KEY = "validator-core peak RSS, 200-badge batch"  # read by agent-memory
 
 
 @dataclass
@@ -166,6 +167,8 @@ def run(ctx: RunContext) -> Section:
             )
     ours_t, ours_r, ours_m = ours.figures(ours_missing)
     anchor_t, anchor_r, anchor_m = theirs.figures(anchor_missing)
+    if isinstance(anchor_m, Sample) and not theirs.invalid_runs:
+        ctx.shared[VALIDATOR_PEAK_KEY] = anchor_m  # the anchor of agent-memory's batch figure
     section.figures += [
         Figure(f"{BADGES} badges: ours whole process", "s", ours_t, anchor_t, (FasterBy(10),)),
         Figure(
