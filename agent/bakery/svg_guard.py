@@ -60,13 +60,28 @@ def feed(
     slice_size: int = FEED_SLICE,
 ) -> None:
     """Feed ``view[start:stop]`` without finishing the document; expat errors propagate."""
-    for pos in range(start, stop, slice_size):
-        parser.Parse(view[pos : min(pos + slice_size, stop)], False)
+    try:
+        for pos in range(start, stop, slice_size):
+            parser.Parse(view[pos : min(pos + slice_size, stop)], False)
+    except LookupError as exc:  # an encoding Python does not know, named in the XML declaration
+        raise unknown_encoding() from exc
 
 
 def finish(parser: expat.XMLParserType) -> None:
     """Tell expat the document ended; an unclosed element is an ExpatError."""
-    parser.Parse(b"", True)
+    try:
+        parser.Parse(b"", True)
+    except LookupError as exc:
+        raise unknown_encoding() from exc
+
+
+def unknown_encoding() -> BakeryError:
+    """The error for an XML declaration naming an encoding that does not exist (found by fuzz)."""
+    return BakeryError(
+        ErrorCode.IMAGE_MALFORMED,
+        "The SVG declares a character encoding that does not exist, so it cannot be read. "
+        "Download the badge again from the issuer, or ask for a PNG.",
+    )
 
 
 def malformed(exc: expat.ExpatError) -> BakeryError:

@@ -21,8 +21,10 @@ from agent.cli import (
     library_commands,
     sandbox_command,
     serve_command,
+    service_commands,
     settings_commands,
     share_commands,
+    sync_commands,
     verify_command,
 )
 
@@ -37,6 +39,8 @@ _COMMAND_MODULES = (
     install_commands,
     backpack_commands,
     sandbox_command,
+    sync_commands,
+    service_commands,
 )
 
 

@@ -19,6 +19,7 @@ from agent.rpc import (
     methods_collections,
     methods_settings,
     methods_share,
+    methods_sync,
 )
 from agent.rpc.events import EVENTS
 from agent.rpc.params import Params, check_keys
@@ -64,6 +65,7 @@ TABLE: Mapping[str, Method] = _table(
     methods_collections.METHODS,
     methods_share.METHODS,
     methods_backpack.METHODS,
+    methods_sync.METHODS,
 )
 
 

@@ -42,6 +42,7 @@ from agent.server.lock import InstanceLock
 from agent.server.runtime_files import new_token, remove_runtime_files, write_token
 from agent.server.services import open_services
 from agent.server.tasks import TaskOwner
+from agent.sync import engine_for
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ async def _serve(
         with stop_on_signals(stop, options.handle_signals):
             if options.idle_exit > 0:
                 owner.start(stop_when_idle(activity, options.idle_exit, stop), name="idle-exit")
+            owner.start(engine_for(services).run_forever(), name="sync")
             log.info(
                 "badgekeeper agent %s listening on %s (pid %d)",
                 __version__,

@@ -1,0 +1,119 @@
+"""Re-verify one saved badge for sync, and turn what changed into events.
+
+Rules:
+- The badge is verified again from its stored payload, as the keeper does, with a deadline.
+- A verdict of ``error`` caused only by not reaching the issuer (a refused connection, a
+  timeout, a 5xx, the deadline) is NOT recorded: the badge keeps its last verdict and gets an
+  ``unreachable`` note instead. Anything else is recorded (``badge.verified``), and a change to
+  revoked or expired is announced (``badge.revoked`` / ``badge.expired``).
+- A valid badge expiring within 30 days is announced once per expiry date (``badge.expiring``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from agent.bakery.model import PayloadKind, Unbaked
+from agent.errors import ErrorCode
+from agent.fetch.model import Fetcher
+from agent.keeper import EventSink
+from agent.library import AsyncLibrary, BadgeRecord
+from agent.rpc.events import BADGE_EXPIRED, BADGE_EXPIRING, BADGE_REVOKED, BADGE_VERIFIED
+from agent.sync.cadence import expiring_soon
+from agent.sync.notes import SyncNote, Unreachable
+from agent.verify import Verdict, VerifyContext, verify_unbaked
+
+UNREACHABLE_CODES = frozenset(
+    {
+        ErrorCode.FETCH_FAILED,
+        ErrorCode.FETCH_TIMEOUT,
+        ErrorCode.HTTP_ERROR,
+        ErrorCode.DEADLINE_EXCEEDED,
+    }
+)
+
+Outcome = Literal["unchanged", "changed", "unreachable"]
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """What checking one badge did."""
+
+    badge_id: str
+    outcome: Outcome
+    status: str
+    note: SyncNote
+
+
+def is_unreachable(verdict: Verdict) -> bool:
+    """True when the verdict is ``error`` only because the issuer could not be reached."""
+    return (
+        verdict.status == "error"
+        and bool(verdict.errors)
+        and all(f.code in UNREACHABLE_CODES or f.code.outcome != "error" for f in verdict.errors)
+        and any(f.code in UNREACHABLE_CODES for f in verdict.errors)
+    )
+
+
+async def verify_record(
+    record: BadgeRecord, fetcher: Fetcher, emails: tuple[str, ...], now: datetime, deadline: float
+) -> Verdict:
+    unbaked = Unbaked(
+        payload=record.payload,
+        kind=PayloadKind(record.payload_kind),
+        container="text",
+        keyword="library",
+    )
+    ctx = VerifyContext(fetcher=fetcher, clock=lambda: now, emails=emails)
+    try:
+        return await asyncio.wait_for(verify_unbaked(unbaked, ctx, source=record.id), deadline)
+    except asyncio.TimeoutError:
+        verdict = Verdict(source=record.id, checked_at=now)
+        verdict.fail(ErrorCode.DEADLINE_EXCEEDED)
+        return verdict
+
+
+async def recheck(
+    library: AsyncLibrary,
+    events: EventSink,
+    record: BadgeRecord,
+    verdict: Verdict,
+    note: SyncNote,
+    now: datetime,
+) -> Recheck:
+    """Record ``verdict`` for ``record`` (or keep the old one when unreachable); publish."""
+    if is_unreachable(verdict):
+        first = verdict.errors[0]
+        kept = SyncNote(Unreachable(now, first.code.name, first.message), note.expiring_announced)
+        return Recheck(record.id, "unreachable", record.status, kept)
+    updated = await library.record_verification(record.id, verdict)
+    events.publish(
+        BADGE_VERIFIED,
+        {"badge": updated.to_json(), "status": verdict.status, "previous": record.status},
+    )
+    changed = updated.status != record.status
+    if changed and updated.status == "revoked":
+        events.publish(BADGE_REVOKED, _change(updated, record))
+    if changed and updated.status == "expired":
+        events.publish(BADGE_EXPIRED, _change(updated, record))
+    announced = note.expiring_announced
+    if expiring_soon(updated, now) and updated.expires != announced:
+        events.publish(BADGE_EXPIRING, {**_change(updated, record), "expires": updated.expires})
+        announced = updated.expires
+    outcome: Outcome = "changed" if changed else "unchanged"
+    return Recheck(record.id, outcome, updated.status, SyncNote(None, announced))
+
+
+def _change(updated: BadgeRecord, previous: BadgeRecord) -> dict[str, Any]:
+    reason = updated.errors[0] if updated.errors else None
+    return {
+        "badge_id": updated.id,
+        "name": updated.name,
+        "issuer": updated.issuer_name,
+        "status": updated.status,
+        "previous": previous.status,
+        "reason": dict(reason) if reason else None,
+    }
