@@ -12,6 +12,7 @@ Rules:
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import subprocess
 import sys
@@ -62,15 +63,27 @@ def install_anchors() -> dict[str, Path | Missing]:
     return found
 
 
-def busy_warning(load: tuple[float, float, float] | None) -> str:
-    """A warning when other work was keeping the CPUs busy as the run began."""
-    if load is None or load[0] < BUSY_LOAD:
+def busy_warning(
+    start: tuple[float, float, float] | None, end: tuple[float, float, float] | None
+) -> str:
+    """A warning when other work kept the CPUs busy as the run began or ended."""
+    if start is None or end is None or max(start[0], end[0]) < BUSY_LOAD:
         return ""
     return (
-        f"Other processes were keeping the CPUs busy when this run started (load {load[0]:.1f} "
-        "on 2 cores): absolute timings are noisier than on a quiet machine. Ratios are less "
-        "affected, since both sides ran interleaved."
+        f"The machine was busy during this run (1-minute load average {start[0]:.1f} at the "
+        f"start, {end[0]:.1f} at the end, on {os.cpu_count()} cores; the benchmarks' own work "
+        "counts too, and each section gives its own): absolute timings are noisier than on a "
+        "quiet machine. Ratios are less affected, since both sides ran interleaved."
     )
+
+
+def section_load(
+    before: tuple[float, float, float] | None, after: tuple[float, float, float] | None
+) -> str:
+    """How busy the machine was around one benchmark (its own work included)."""
+    if before is None or after is None:
+        return ""
+    return f"{before[0]:.1f} → {after[0]:.1f}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{command}: {len(selected)} benchmarks" + (" (quick)" if args.quick else ""))
     print("Anchors:")
     anchor_pythons = install_anchors()
+    if not ours.precompile():
+        print("!!! some of Badgekeeper's modules did not byte-compile", file=sys.stderr)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     sections: list[Section] = []
     with Issuer() as issuer:
@@ -96,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             assert benchmark.run is not None
             print(f"\n[{benchmark.key}] {benchmark.title}")
             begun = time.perf_counter()
+            load_before = load_average()
             try:
                 section = benchmark.run(ctx)
             except Exception as exc:
@@ -103,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 section = Section(benchmark.key, benchmark.title, state="failed")
                 section.alert(f"the benchmark raised {exc!r:.300} (traceback on the console)")
             section.seconds = time.perf_counter() - begun
+            section.load = section_load(load_before, load_average())
             sections.append(section)
+    load_at_end = load_average()
     versions = [("Badgekeeper", ours.version())]
     versions += [
         (name, ctx.versions.get(name, "not run")) for name in (VALIDATOR_CORE.name, BAKERY.name)
@@ -116,12 +134,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         machine=[
             *describe_machine(),
             (
+                "bytecode",
+                "Badgekeeper's packages byte-compiled before measuring, as `pip install` does"
+                + (
+                    " (PYTHONDONTWRITEBYTECODE is set here)"
+                    if os.environ.get("PYTHONDONTWRITEBYTECODE")
+                    else ""
+                ),
+            ),
+            (
                 "load average (1, 5, 15 min)",
-                f"{load_text(load_at_start)} at the start; {load_text(load_average())} at the end",
+                f"{load_text(load_at_start)} at the start; {load_text(load_at_end)} at the end",
             ),
         ],
         versions=versions,
-        load_warning=busy_warning(load_at_start),
+        load_warning=busy_warning(load_at_start, load_at_end),
     )
     planned = [b for b in BENCHMARKS if b.planned]
     print(render_summary(sections, planned))

@@ -183,6 +183,7 @@ class Section:
     notes: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)  # printed loudly: a figure is not trustworthy
     seconds: float = 0.0
+    load: str = ""  # the 1-minute load average as it began and as it ended
 
     def alert(self, message: str) -> None:
         self.alerts.append(message)

@@ -124,11 +124,14 @@ def render_markdown(
             out += [*markdown_table(FIGURE_HEADERS, [figure_row(f) for f in section.figures]), ""]
             out += [f"- {f.label}: {f.note}" for f in section.figures if f.note]
         for table in section.tables:
+            if out[-1] != "":
+                out.append("")
             out += [f"**{table.title}**", ""] if table.title else []
             out += [*markdown_table(table.headers, table.rows), ""]
         out += [f"- {note}" for note in section.notes]
         out += [f"- {reason}" for reason in missing_reasons(section)]
-        out += [f"- Took {section.seconds:.0f} s."]
+        load = f" (1-minute load average {section.load})" if section.load else ""
+        out += [f"- Took {section.seconds:.0f} s{load}."]
     out += ["", "## Not yet measured", ""]
     out += markdown_table(
         ("benchmark", "budget (DESIGN.md)"), [(b.title, b.budget) for b in planned]

@@ -10,20 +10,7 @@ Data flow::
 
 ``payloads`` decides what each kind is sent, ``answers`` reads what comes back, ``errors`` says
 which failures are worth retrying.
+
+Import from the modules themselves (``agent.backpack.service`` and so on): this package imports
+nothing, so the CLI can read ``agent.backpack.config.KINDS`` without loading aiohttp and OAuth.
 """
-
-from __future__ import annotations
-
-from agent.backpack.auto_upload import AutoUploadSink
-from agent.backpack.config import KINDS, BackpackConfig, BackpackKind
-from agent.backpack.errors import BackpackError
-from agent.backpack.service import BackpackService
-
-__all__ = [
-    "KINDS",
-    "AutoUploadSink",
-    "BackpackConfig",
-    "BackpackError",
-    "BackpackKind",
-    "BackpackService",
-]

@@ -20,12 +20,14 @@ import time
 import webbrowser
 from collections import defaultdict
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.backpack.config import KINDS
 from agent.cli.output import fail, print_json, render_table
-from agent.client import AgentClient, MethodCaller, connect_or_local
 from agent.errors import BadgekeeperError, ErrorCode
+
+if TYPE_CHECKING:
+    from agent.client import MethodCaller
 
 CONNECT_WAIT = 600.0
 WAIT_SLICE = 30
@@ -108,6 +110,8 @@ def _read_password() -> str:
 
 
 async def _one(method: str, params: dict[str, Any]) -> Any:
+    from agent.client import connect_or_local  # the client pulls in websockets
+
     async with connect_or_local() as caller:
         return await caller.call(method, params)
 
@@ -184,6 +188,8 @@ def run_connect(args: argparse.Namespace) -> int:
 
 
 async def _connect(args: argparse.Namespace) -> dict[str, Any]:
+    from agent.client import connect_or_local  # the client pulls in websockets
+
     async with connect_or_local() as caller:
         started = await caller.call("backpack.connect", {"name": args.name})
         url = started["authorization_url"]
@@ -285,6 +291,8 @@ async def _valid_ids(caller: MethodCaller) -> list[str]:
 
 
 async def _upload(args: argparse.Namespace) -> int:
+    from agent.client import connect_or_local  # the client pulls in websockets
+
     async with connect_or_local() as caller:
         ids = await _valid_ids(caller) if args.all else [args.id]
         queued: list[dict[str, Any]] = []
@@ -302,6 +310,8 @@ async def _upload(args: argparse.Namespace) -> int:
                     refused[(exc.code, exc.message)] += 1
         for (code, message), count in refused.items():  # one line per cause, not per badge
             fail(BadgekeeperError(code, f"{count} badge(s) not queued: {message}"))
+        from agent.client import AgentClient
+
         local = not isinstance(caller, AgentClient)
         if args.wait or local:
             uploads, blocked = await _drain_until_settled(caller, queued, once=not args.wait)

@@ -232,15 +232,17 @@ class HttpCache:
         if len(data) > self._disk_limit // 4:
             return
         try:
-            ensure_private_dir(self._directory)
-            if self._disk_bytes is None:
+            if self._disk_bytes is None:  # the first write: make the folder, measure it
+                ensure_private_dir(self._directory)
                 self._disk_bytes = self._measure_disk()
-            previous = path.stat().st_size if path.exists() else 0
-            handle, temp = tempfile.mkstemp(dir=self._directory, prefix=".tmp-")
+            try:
+                previous = path.stat().st_size
+            except FileNotFoundError:
+                previous = 0
+            handle, temp = tempfile.mkstemp(dir=self._directory, prefix=".tmp-")  # 0600
             try:
                 with os.fdopen(handle, "wb") as out:
                     out.write(data)
-                os.chmod(temp, 0o600)
                 os.replace(temp, path)
             except BaseException:
                 self._unlink(Path(temp))

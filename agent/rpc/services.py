@@ -10,7 +10,7 @@ from agent.library import AsyncLibrary
 from agent.paths import Paths
 
 if TYPE_CHECKING:
-    from agent.backpack import BackpackService
+    from agent.backpack.service import BackpackService
     from agent.keeper import BadgeKeeper, EventSink
 
 

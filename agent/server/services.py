@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from agent.backpack import AutoUploadSink, BackpackService
+from agent.backpack.auto_upload import AutoUploadSink
+from agent.backpack.service import BackpackService
 from agent.fetch.client import SafeFetcher
 from agent.keeper import BadgeKeeper, EventSink
 from agent.library import AsyncLibrary

@@ -17,8 +17,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from agent.backpack import BackpackService
 from agent.backpack.kinds import BadgrClient, client_for
+from agent.backpack.service import BackpackService
 from agent.errors import BadgekeeperError
 from agent.keeper import BadgeKeeper
 from agent.library import SourceInfo

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from agent.backpack import BackpackService
 from agent.backpack.backoff import RetryPolicy
 from agent.backpack.http import BackpackHttp
+from agent.backpack.service import BackpackService
 from agent.fetch.client import SafeFetcher
 from agent.fetch.guard import parse_allow_hosts
 from agent.keeper import BadgeKeeper

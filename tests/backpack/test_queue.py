@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-from agent.backpack import BackpackService
 from agent.backpack.backoff import RetryPolicy
 from agent.backpack.http import BackpackHttp
+from agent.backpack.service import BackpackService
 from agent.library import AsyncLibrary
 from agent.paths import resolve_paths
 from agent.sandbox.issuer import Document

@@ -6,7 +6,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from agent.backpack import AutoUploadSink
+from agent.backpack.auto_upload import AutoUploadSink
 from agent.backpack.errors import BackpackError
 from agent.errors import ErrorCode
 from tests.backpack.conftest import EARNER, Harness
