@@ -25,6 +25,7 @@ from agent.cli import (
     settings_commands,
     share_commands,
     sync_commands,
+    upload_command,
     verify_command,
 )
 
@@ -38,6 +39,7 @@ _COMMAND_MODULES = (
     demo_command,
     install_commands,
     backpack_commands,
+    upload_command,
     sandbox_command,
     sync_commands,
     service_commands,
