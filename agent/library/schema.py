@@ -26,7 +26,9 @@ from agent.errors import ErrorCode, LibraryError
 from agent.library import search
 from agent.paths import ensure_private_dir
 
-BUSY_TIMEOUT_MS = 10_000
+# Generous: a CLI writing while the agent syncs should wait its turn, not fail (a writer in a
+# tight loop can hold the lock for seconds under load, since SQLite waiters poll).
+BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
