@@ -6,13 +6,11 @@ stop, kill or idle the agent start their own with :func:`start_agent_process`.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +21,8 @@ import pytest
 
 from agent.client import AgentClient
 from agent.paths import Paths, resolve_paths
-from agent.sandbox.issuer_app import IssuerServer, run_issuer
+from agent.sandbox.issuer_app import IssuerServer
+from tests.support.issuer_thread import IssuerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 EARNER = "earner@example.org"
@@ -111,36 +110,6 @@ def start_agent_process(
             raise AssertionError("serve did not listen in time")
         time.sleep(0.02)
     return agent
-
-
-class IssuerThread:
-    """A sample issuer served from its own thread and loop, so sync fixtures can share it."""
-
-    def __init__(self) -> None:
-        self.server: IssuerServer | None = None
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with run_issuer() as server:
-            self.server = server
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> IssuerServer:
-        self._thread.start()
-        if not self._ready.wait(30) or self.server is None:
-            raise AssertionError("the sample issuer did not start")
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import os
 import struct
 import subprocess
 import sys
-import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,9 +29,10 @@ from agent.client import AgentClient
 from agent.paths import resolve_paths
 from agent.sandbox.artwork import badge_png
 from agent.sandbox.issuer import IssuedBadge, SampleIssuer
-from agent.sandbox.issuer_app import IssuerServer, run_issuer
+from agent.sandbox.issuer_app import IssuerServer
 from tests.browser.replica_server import ReplicaServer, ReplicaThread, Resource
 from tests.host.support import stop_agent_of
+from tests.support.issuer_thread import IssuerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLICAS = Path(__file__).resolve().parent / "replicas"
@@ -71,35 +71,6 @@ def sync_playwright_or_skip() -> Iterator[Any]:
         unavailable("Playwright for Python is missing (pip install playwright).")
     with sync_playwright() as instance:
         yield instance
-
-
-class IssuerThread:
-    """The sample issuer on loopback (http://127.0.0.1:PORT), served from its own thread."""
-
-    def __init__(self) -> None:
-        self.server: IssuerServer | None = None
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with run_issuer() as server:
-            self.server = server
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> IssuerServer:
-        self._thread.start()
-        assert self._ready.wait(30) and self.server is not None
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
 
 
 def install_host(tmp: Path, profile: Path, bk_home: Path) -> None:

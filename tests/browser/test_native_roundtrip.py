@@ -13,9 +13,6 @@ import base64
 import concurrent.futures
 import hashlib
 import os
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +22,10 @@ import pytest
 
 from agent.client import AgentClient
 from agent.paths import resolve_paths
-from agent.sandbox.issuer_app import IssuerServer, run_issuer
+from agent.sandbox.issuer_app import IssuerServer
+from tests.browser.extension_harness import install_host, service_worker
 from tests.host.support import stop_agent_of
+from tests.support.issuer_thread import IssuerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,57 +53,11 @@ def chromium_args(root: Path) -> list[str]:
     ]
 
 
-class IssuerThread:
-    """The sample issuer on loopback, served from its own thread and loop."""
-
-    def __init__(self) -> None:
-        self.server: IssuerServer | None = None
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with run_issuer() as server:
-            self.server = server
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> IssuerServer:
-        self._thread.start()
-        assert self._ready.wait(30) and self.server is not None
-        return self.server
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._loop is not None and self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(30)
-
-
 @dataclass
 class Browser:
     worker: Any
     bk_home: Path
     issuer: IssuerServer
-
-
-def install_host(tmp: Path, profile: Path, bk_home: Path) -> None:
-    """`badgekeeper install --browser chromium --user-data-dir PROFILE` for a throw-away user."""
-    env = {
-        **os.environ,
-        "HOME": str(tmp / "home"),
-        "XDG_CONFIG_HOME": str(tmp / "home" / ".config"),
-        "BADGEKEEPER_HOME": str(bk_home),
-        "BADGEKEEPER_ALLOW_HOSTS": "127.0.0.1",  # the agent verifies against the local issuer
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "agent.cli", "install", "--browser", "chromium",
-         "--user-data-dir", str(profile)],
-        env=env, capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="module")
@@ -129,16 +82,6 @@ def launch(playwright: Any, profile: Path) -> Any:
         ignore_default_args=["--disable-extensions"],
         args=chromium_args(ROOT),
     )
-
-
-def service_worker(context: Any) -> Any:
-    worker = (
-        context.service_workers[0]
-        if context.service_workers
-        else context.wait_for_event("serviceworker", timeout=30_000)
-    )
-    assert worker.url.startswith(f"chrome-extension://{EXTENSION_ID}/")
-    return worker
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from agent.sandbox.issuer_app import IssuerServer
-from tests.agent.conftest import ROOT, AgentProcess, IssuerThread, serve_environment
+from tests.agent.conftest import ROOT, AgentProcess, serve_environment
 from tests.agent.conftest import start_agent_process as start
 from tests.agent.support import next_event, save
+from tests.support.issuer_thread import IssuerThread
 
 pytestmark = pytest.mark.timeout(90)
 
