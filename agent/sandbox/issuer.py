@@ -9,8 +9,6 @@ each issuer (nothing here is a secret worth keeping).
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import json
 import secrets
@@ -24,6 +22,7 @@ from joserfc.jwk import RSAKey
 
 from agent.bakery import bake
 from agent.sandbox.artwork import badge_png, badge_svg
+from agent.sandbox.ob3_documents import OB3_CONTEXT, issuer_profile, status_list_credential
 from agent.verify.ob3.signing import (
     add_data_integrity_proof,
     multikey_from_ed25519,
@@ -31,10 +30,6 @@ from agent.verify.ob3.signing import (
 )
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
-OB3_CONTEXT = [
-    "https://www.w3.org/ns/credentials/v2",
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-]
 STATUS_LIST_BITS = 131_072  # the Bitstring Status List minimum (16 KB)
 
 BADGE_CLASSES = {
@@ -172,48 +167,21 @@ class SampleIssuer:
         )
 
     def _publish_ob3_issuer(self) -> None:
-        public_jwk = self.rsa_key.as_dict(private=False)
         self.documents["/ob3/issuer"] = _json(
-            {
-                "@context": [*OB3_CONTEXT, "https://w3id.org/security/multikey/v1"],
-                "id": self.ob3_issuer_id,
-                "type": ["Profile"],
-                "name": self.name,
-                "url": self.base_url + "/",
-                "verificationMethod": [
-                    {
-                        "id": self.ob3_issuer_id + "#key-ed25519",
-                        "type": "Multikey",
-                        "controller": self.ob3_issuer_id,
-                        "publicKeyMultibase": multikey_from_ed25519(self.ed_key.public_key()),
-                    },
-                    {
-                        "id": self.ob3_issuer_id + "#key-rsa",
-                        "type": "JsonWebKey",
-                        "controller": self.ob3_issuer_id,
-                        "publicKeyJwk": public_jwk,
-                    },
-                ],
-            }
+            issuer_profile(
+                self.ob3_issuer_id,
+                name=self.name,
+                url=self.base_url + "/",
+                ed25519_multikey=multikey_from_ed25519(self.ed_key.public_key()),
+                rsa_jwk=self.rsa_key.as_dict(private=False),
+            )
         )
 
     def _publish_status_list(self) -> None:
-        encoded = base64.urlsafe_b64encode(gzip.compress(bytes(self._status_bits), mtime=0))
-        list_url = self.url("/ob3/status/revocation")
         self.documents["/ob3/status/revocation"] = _json(
-            {
-                "@context": OB3_CONTEXT[:1],
-                "id": list_url,
-                "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-                "issuer": self.ob3_issuer_id,
-                "validFrom": "2026-01-01T00:00:00Z",
-                "credentialSubject": {
-                    "id": list_url + "#list",
-                    "type": "BitstringStatusList",
-                    "statusPurpose": "revocation",
-                    "encodedList": "u" + encoded.decode("ascii").rstrip("="),
-                },
-            }
+            status_list_credential(
+                self.url("/ob3/status/revocation"), self.ob3_issuer_id, bytes(self._status_bits)
+            )
         )
 
     # ---- issuing ---------------------------------------------------------------------
