@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,7 +207,7 @@ def open_writer(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> sql
     try:
         _check_ours(conn, path)
         _pending(conn, path, migrations)  # refuses a newer library before anything is written
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         migrate(conn, path, migrations)
     except sqlite3.OperationalError as exc:
         conn.close()
@@ -218,6 +219,24 @@ def open_writer(path: Path, migrations: Sequence[Migration] = MIGRATIONS) -> sql
         conn.close()
         raise
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL, retrying while another process does the same.
+
+    Changing the journal mode needs an exclusive lock, and SQLite answers "database is locked"
+    at once instead of calling the busy handler, so two processes opening a new library together
+    (the CLI and the agent) would otherwise fail.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def migrate(
