@@ -272,7 +272,7 @@ class BackpackService:
             connected_at=iso(self._clock()),
         )
         try:
-            account = await client_for(self._api(config)).account_email()
+            account = await client_for(self.api(config)).account_email()
         except BackpackError as exc:
             log.info("backpack %s: the account's address is unknown (%s)", config.name, exc.code)
             account = None
@@ -283,14 +283,15 @@ class BackpackService:
         self.queue.wake()
         return config
 
-    def _api(self, config: BackpackConfig) -> AuthorizedApi:
+    def api(self, config: BackpackConfig) -> AuthorizedApi:
+        """The backpack's API with this service's tokens (refreshed once, under a lock)."""
         lock = self._refresh_locks.setdefault(config.name, asyncio.Lock())
         return AuthorizedApi(self.http, config, self.tokens, lock=lock, clock=self._epoch)
 
     async def push_collection(self, name: str, collection_id: int) -> dict[str, Any]:
         """Fill, at a Badgr backpack, the collection of that name (see :mod:`collection_push`)."""
         config = await self.get(name)
-        return await push_collection(self.library, config, self._api(config), collection_id)
+        return await push_collection(self.library, config, self.api(config), collection_id)
 
     # --- uploads ---
 
@@ -360,7 +361,7 @@ class BackpackService:
         image = await self.library.image(badge_id) if config.kind == "badgr" else None
         item = upload_item(record, image)
         check_accepts(config, item)
-        return await client_for(self._api(config)).upload(item)
+        return await client_for(self.api(config)).upload(item)
 
     async def blocked(self, backpack: str) -> BackpackError | None:
         config = (await self.configs()).get(backpack)

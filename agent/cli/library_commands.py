@@ -206,6 +206,8 @@ def run_show(args: argparse.Namespace) -> int:
         f"  Spec       {badge['spec'] or '?'} {badge['format'] or ''}".rstrip(),
         f"  Id         {badge['assertion_id'] or '—'}",
     ]
+    if badge.get("unreachable"):
+        lines.insert(2, f"  Sync       {badge['unreachable']['note']}")
     if badge["description"]:
         lines.append(f"  About      {badge['description']}")
     if badge["criteria"]:

@@ -171,6 +171,14 @@ class AsyncLibrary:
             next_attempt_at=next_attempt_at,
         )
 
+    async def set_check_note(
+        self, badge_id: str, unreachable: dict[str, str] | None, expiring_announced: str | None
+    ) -> None:
+        await self._write(self.library.set_check_note, badge_id, unreachable, expiring_announced)
+
+    async def unreachable(self, limit: int = 500) -> list[tuple[str, dict[str, str]]]:
+        return await self._read(self.library.unreachable, limit)
+
     async def forget_backpack(self, backpack: str) -> int:
         return await self._write(self.library.forget_backpack, backpack)
 

@@ -120,6 +120,14 @@ class CollectionRecord:
         }
 
 
+def unreachable_note(unreachable: dict[str, str]) -> str:
+    """The line the user sees next to a badge that kept its verdict."""
+    return (
+        f"last checked {unreachable.get('at', '')}: could not reach the issuer "
+        f"({unreachable.get('message', '')})"
+    )
+
+
 @dataclass(frozen=True)
 class BadgeRecord:
     """A saved badge with its current status, its sources, uploads and collections."""
@@ -150,6 +158,10 @@ class BadgeRecord:
     recipient: dict[str, Any]
     saved_at: str
     updated_at: str
+    # The last background check could not reach the issuer ({at, code, message}): the status
+    # above is the last verdict, kept.
+    unreachable: dict[str, str] | None = None
+    expiring_announced: str | None = None  # the expiry date a badge.expiring was sent for
     sources: tuple[SourceRecord, ...] = ()  # newest first
     uploads: tuple[UploadRecord, ...] = ()
     collections: tuple[CollectionRef, ...] = field(default=())
@@ -186,6 +198,11 @@ class BadgeRecord:
             "saved_at": self.saved_at,
             "updated_at": self.updated_at,
             "checked_at": self.checked_at,
+            "unreachable": (
+                None
+                if self.unreachable is None
+                else {**self.unreachable, "note": unreachable_note(self.unreachable)}
+            ),
             "errors": [dict(error) for error in self.errors],
             "warnings": [dict(warning) for warning in self.warnings],
             "recipient": dict(self.recipient),

@@ -47,7 +47,7 @@ SELECT_BADGES = (
     "SELECT b.id, b.assertion_id, b.spec, b.format, b.payload_kind, b.image_sha256, "
     "b.media_type, b.name, b.description, b.criteria, b.image_url, b.issuer_id, b.issuer_name, "
     "b.issuer_url, b.badge_class_id, b.issued_on, b.expires, b.status, b.checked_at, b.errors, "
-    "b.warnings, b.recipient, b.saved_at, b.updated_at, "
+    "b.warnings, b.recipient, b.saved_at, b.updated_at, b.unreachable, b.expiring_announced, "
     "(SELECT p.payload FROM badge_payloads p WHERE p.seq = b.seq) AS payload "
 )
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, cast
 
+from agent.library.check_notes import read_unreachable
 from agent.library.models import (
     BadgeRecord,
     CollectionRef,
@@ -88,6 +89,8 @@ def _badge_record(
         recipient=json_object(row["recipient"]),
         saved_at=row["saved_at"],
         updated_at=row["updated_at"],
+        unreachable=read_unreachable(row["unreachable"]),
+        expiring_announced=row["expiring_announced"],
         sources=tuple(sources),
         uploads=tuple(uploads),
         collections=tuple(collections),

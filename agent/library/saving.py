@@ -164,7 +164,7 @@ def add_source(conn: sqlite3.Connection, badge_id: str, source: SourceInfo, now:
 _UPDATE_CURRENT = """
     UPDATE badges SET
         status = :status, checked_at = :checked_at, errors = :errors, warnings = :warnings,
-        recipient = :recipient, updated_at = :now,
+        recipient = :recipient, updated_at = :now, unreachable = NULL,
         spec = coalesce(:spec, spec),
         format = coalesce(:format, format),
         name = coalesce(:name, name),

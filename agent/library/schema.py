@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.errors import ErrorCode, LibraryError
-from agent.library import search
+from agent.library import check_notes, search
 from agent.paths import ensure_private_dir
 
 # Generous: a CLI writing while the agent syncs should wait its turn, not fail (a writer in a
@@ -164,10 +164,19 @@ _UPLOAD_QUEUE = _statements(
 )
 
 
+def _check_notes(conn: sqlite3.Connection) -> None:
+    # What the last background check said beyond the verdict (see check_notes.py).
+    conn.execute("ALTER TABLE badges ADD COLUMN unreachable TEXT")
+    conn.execute("ALTER TABLE badges ADD COLUMN expiring_announced TEXT")
+    conn.execute("CREATE INDEX badges_unreachable ON badges (id) WHERE unreachable IS NOT NULL")
+    check_notes.move_settings_notes(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_badges", _BADGES),
     Migration("0002_badge_search", _badge_search),
     Migration("0003_upload_queue", _UPLOAD_QUEUE),
+    Migration("0004_check_notes", _check_notes),
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from agent.errors import BakeryError, ErrorCode, LibraryError
 from agent.library import (
     badge_collections,
+    check_notes,
     export,
     queries,
     saving,
@@ -211,6 +212,20 @@ class Library:
                 public_url=public_url,
                 next_attempt_at=next_attempt_at,
             )
+
+    def set_check_note(
+        self, badge_id: str, unreachable: dict[str, str] | None, expiring_announced: str | None
+    ) -> None:
+        """Record what the last background check said beyond its verdict (``check_notes``)."""
+        with self._db.write() as conn:
+            if not check_notes.set_note(conn, badge_id, unreachable, expiring_announced):
+                raise queries.not_found(badge_id)
+
+    def unreachable(self, limit: int = 500) -> list[tuple[str, dict[str, str]]]:
+        """(badge id, note) of badges whose last check could not reach the issuer."""
+        queries.check_limit(limit)
+        with self._db.read() as conn:
+            return check_notes.unreachable_ids(conn, limit)
 
     def forget_backpack(self, backpack: str) -> int:
         """Drop every upload record of a removed backpack; return how many there were."""

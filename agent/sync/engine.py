@@ -31,13 +31,14 @@ from agent.errors import BadgekeeperError
 from agent.fetch.model import Fetcher
 from agent.keeper import BadgeKeeper
 from agent.library import BadgeRecord
+from agent.library.models import unreachable_note
 from agent.library.saving import iso
 from agent.rpc.events import SYNC_DONE, SYNC_PROGRESS
 from agent.rpc.preferences import current_preferences
 from agent.rpc.services import AgentServices
 from agent.sync.cadence import next_check
 from agent.sync.limits import DEFAULT_PER_HOST, DEFAULT_SPACING, HostLimitedFetcher
-from agent.sync.notes import NoteStore, SyncNote, unreachable_text
+from agent.sync.notes import SyncNote, note_of, store_note
 from agent.sync.pull import pull_backpacks
 from agent.sync.recheck import Recheck, recheck, verify_record
 from agent.verify.context import Clock, utc_now
@@ -104,7 +105,6 @@ class SyncEngine:
         rng: Callable[[], float] = random.random,
     ) -> None:
         self.services = services
-        self.notes = NoteStore(services.library)
         self._fetcher_factory = fetcher_factory or self._default_fetcher
         self._clock = clock
         self._concurrency = max(1, concurrency)
@@ -199,9 +199,7 @@ class SyncEngine:
     async def _verify_phase(self, fetcher: Fetcher, force: bool, summary: SyncSummary) -> None:
         """Page through the library (bounded memory), checking the due badges as they come."""
         now = self._clock()
-        notes = await self.notes.all()
         emails = tuple(await self.services.library.emails())
-        known: set[str] = set()
         total, done = 0, 0
         queue: asyncio.Queue[BadgeRecord | None] = asyncio.Queue(maxsize=2 * self._concurrency)
 
@@ -219,8 +217,7 @@ class SyncEngine:
                     total = page.total
                     self._report(0, total, "verify")
                 for badge in page.items:
-                    known.add(badge.id)
-                    attempt = _attempt(notes.get(badge.id))
+                    attempt = _attempt(note_of(badge))
                     if force or next_check(badge, now, attempt) <= now:
                         await queue.put(badge)
                     else:
@@ -235,7 +232,7 @@ class SyncEngine:
             if self._jitter:  # stagger the workers' first requests; later ones follow replies
                 await asyncio.sleep(self._rng() * self._jitter)
             while (badge := await queue.get()) is not None:
-                result = await self._check_one(badge, notes.get(badge.id), fetcher, emails)
+                result = await self._check_one(badge, fetcher, emails)
                 if result is not None:
                     summary.checked += 1
                     summary.changed += result.outcome == "changed"
@@ -251,25 +248,22 @@ class SyncEngine:
             for task in (producer, *workers):
                 task.cancel()
             await asyncio.gather(producer, *workers, return_exceptions=True)
-        for stale in set(notes) - known:
-            await self.notes.drop(stale)
 
     async def _check_one(
         self,
         badge: BadgeRecord,
-        note: SyncNote | None,
         fetcher: Fetcher,
         emails: tuple[str, ...],
     ) -> Recheck | None:
         now = self._clock()
-        note = note or SyncNote()
+        note = note_of(badge)
         try:
             verdict = await verify_record(badge, fetcher, emails, now, self._deadline)
             result = await recheck(
                 self.services.library, self.services.events, badge, verdict, note, now
             )
             if result.note != note:
-                await self.notes.put(badge.id, result.note)
+                await store_note(self.services.library, badge.id, result.note)
         except BadgekeeperError as exc:  # deleted meanwhile, or the library is busy
             log.info("sync: badge %s skipped: %s", badge.id, exc.code.name)
             return None
@@ -280,12 +274,10 @@ class SyncEngine:
 
     async def status(self) -> dict[str, Any]:
         """Running or not, the last run, the next scheduled run, and unreachable issuers."""
-        notes = await self.notes.all()
         last = await self.services.library.get_setting(LAST_RUN_KEY)
         unreachable = [
-            {"badge_id": badge_id, "note": unreachable_text(note.unreachable)}
-            for badge_id, note in sorted(notes.items())
-            if note.unreachable is not None
+            {"badge_id": badge_id, **note, "note": unreachable_note(note)}
+            for badge_id, note in await self.services.library.unreachable()
         ]
         return {
             "running": self.running,
@@ -319,8 +311,8 @@ class SyncEngine:
             delay = minutes * 60.0 * (0.9 + 0.2 * self._rng())
 
 
-def _attempt(note: SyncNote | None) -> datetime | None:
-    return note.unreachable.at if note is not None and note.unreachable is not None else None
+def _attempt(note: SyncNote) -> datetime | None:
+    return note.unreachable.at if note.unreachable is not None else None
 
 
 def _after(now: datetime, seconds: float) -> datetime:

@@ -46,7 +46,7 @@ class PullReport:
 async def held_assertion_ids(backpacks: BackpackService, name: str) -> list[str]:
     """The assertion ids (http(s) URLs) the backpack ``name`` holds."""
     config = await backpacks.get(name)
-    client = client_for(backpacks._api(config))
+    client = client_for(backpacks.api(config))
     if isinstance(client, BadgrClient):
         ids = [entity.get("openBadgeId") for entity in await client.assertions()]
     else:

@@ -136,6 +136,22 @@ export function createDetailsView({ methods, onBack, onDeleted }) {
     render(record);
   }
 
+  /**
+   * The last background check could not reach the issuer: the status shown is the one before.
+   * @param {any} badge
+   */
+  function unreachableNotice(badge) {
+    const note = badge.unreachable;
+    if (!note) return null;
+    const when = shortDate(note.at);
+    return h(
+      'p',
+      { class: 'unreachable', role: 'note' },
+      `Last checked ${when || 'recently'}: could not reach the issuer (${note.message}). ` +
+        'The status above is from the check before; Badgekeeper will try again.',
+    );
+  }
+
   /** @param {any} record `badge.get`'s result */
   function render(record) {
     const { badge } = record;
@@ -162,6 +178,7 @@ export function createDetailsView({ methods, onBack, onDeleted }) {
             statusChip(badge.status, reason),
             h('p', { class: 'reason' }, meaning),
           ),
+          unreachableNotice(badge),
         ),
       ),
       actionButtons({ badge, methods, panel, refresh }),

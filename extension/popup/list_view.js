@@ -61,7 +61,13 @@ export function issuerLabel(badge) {
 function row(badge, onOpen) {
   const issuer = issuerLabel(badge);
   const date = shortDate(badge.issued_on ?? badge.saved_at);
-  const third = [date && `Issued ${date}`, uploadSummary(badge)].filter(Boolean).join(' · ');
+  const third = [
+    date && `Issued ${date}`,
+    uploadSummary(badge),
+    badge.unreachable && 'Issuer unreachable',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return h(
     'li',
     null,

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from agent.library import Library
+from agent.paths import resolve_paths
 from agent.sandbox.issuer import IssuedBadge
 from tests.browser.extension_harness import (
     EARNER,
@@ -165,6 +167,32 @@ def test_revoked_details_say_what_the_failure_means(session: Session) -> None:
     assert details.locator(".chip[data-status='revoked']").count() == 1
     screenshot(popup, "popup-details-revoked", full_page=True)
     popup.close()
+
+
+def test_details_say_when_the_issuer_could_not_be_reached(session: Session) -> None:
+    """A badge whose last sync could not reach its issuer keeps its status, and the row and the
+    details say so."""
+    teamwork = next(b for b in library(session.bk_home) if b["name"] == "Teamwork")
+    with Library(resolve_paths({"BADGEKEEPER_HOME": str(session.bk_home)})) as opened:
+        opened.set_check_note(
+            teamwork["id"],
+            {"at": "2026-11-20T08:00:00Z", "code": "HTTP_ERROR", "message": "it answered 503"},
+            None,
+        )
+    try:
+        popup = open_popup(session)
+        row = popup.locator(ROWS, has_text="Teamwork")
+        row.wait_for()
+        assert "Issuer unreachable" in row.inner_text()
+        assert row.locator(".chip[data-status='valid']").count() == 1
+        row.click()
+        notice = popup.locator("#view-details .unreachable")
+        notice.wait_for()
+        assert "could not reach the issuer (it answered 503)" in notice.inner_text()
+        popup.close()
+    finally:
+        with Library(resolve_paths({"BADGEKEEPER_HOME": str(session.bk_home)})) as opened:
+            opened.set_check_note(teamwork["id"], None, None)
 
 
 def test_share_download_and_collections(session: Session) -> None:

@@ -16,6 +16,7 @@ import pytest
 from agent.bakery import unbake
 from agent.client import AgentClient
 from agent.errors import BadgekeeperError
+from agent.library import Library
 from agent.sandbox.issuer_app import IssuerServer
 from tests.cli.conftest import host_of, run_cli, write_all
 
@@ -85,6 +86,12 @@ async def test_save_list_show_delete(mode: str, issuer: IssuerServer, tmp_path: 
     first = items[0]["id"]
     shown = await run_cli("show", first[:6], allow=allow)
     assert shown.returncode == 0 and first in shown.stdout and "✓ valid" in shown.stdout
+    assert "could not reach" not in shown.stdout
+    with Library() as library:  # what a sync run that could not reach the issuer leaves
+        note = {"at": "2026-11-20T08:00:00Z", "code": "HTTP_ERROR", "message": "it answered 503"}
+        library.set_check_note(first, note, None)
+    shown = await run_cli("show", first, allow=allow)
+    assert "Sync       last checked 2026-11-20T08:00:00Z: could not reach" in shown.stdout
     assert (await run_cli("delete", first, allow=allow)).returncode == 0
     assert len(json.loads((await run_cli("list", "--json")).stdout)) == 1
     missing = await run_cli("show", first)

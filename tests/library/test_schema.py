@@ -60,6 +60,47 @@ def test_library_at_previous_migration_is_migrated() -> None:
         assert applied_migrations(again) == [m.name for m in MIGRATIONS]
 
 
+def test_sync_notes_kept_as_settings_move_onto_their_badges() -> None:
+    """0004 moves 0.1's ``sync.note:<id>`` settings onto the badge rows and drops the settings."""
+    path = db_path()
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrate(raw, path, MIGRATIONS[:3])
+    raw.execute(
+        "INSERT INTO badges (id, assertion_id, payload_kind, payload_sha256, name, name_key, "
+        "issued_key, recipient, errors, warnings, status, checked_at, saved_at, updated_at) "
+        "VALUES ('0123456789ab', 'https://issuer.example/a/old', 'assertion-json', 'x', "
+        "'Old Badge', 'old badge', '', '{}', '[]', '[]', 'valid', "
+        "'2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', "
+        "'2025-01-01T00:00:00.000000Z')"
+    )
+    raw.execute("INSERT INTO badge_payloads (seq, payload) VALUES (1, '{}')")
+    note = (
+        '{"unreachable": {"at": "2025-02-01T00:00:00Z", "code": "HTTP_ERROR", '
+        '"message": "The issuer answered 503."}, "expiring_announced": "2025-03-01"}'
+    )
+    raw.executemany(
+        "INSERT INTO settings (key, value) VALUES (?, ?)",
+        [
+            ("sync.note:0123456789ab", note),
+            ("sync.note:ffffffffffff", note),  # a deleted badge's note: dropped
+            ("sync.note:0000", "not json"),
+            ("auto_upload", "true"),
+        ],
+    )
+    raw.close()
+    with Library() as library:
+        record = library.get("0123456789ab")
+        assert record.unreachable == {
+            "at": "2025-02-01T00:00:00Z",
+            "code": "HTTP_ERROR",
+            "message": "The issuer answered 503.",
+        }
+        assert record.expiring_announced == "2025-03-01"
+        assert "could not reach the issuer" in record.to_json()["unreachable"]["note"]
+        assert library.all_settings() == {"auto_upload": True}
+        assert library.unreachable() == [("0123456789ab", record.unreachable)]
+
+
 def test_newer_schema_is_refused_untouched(library: Library) -> None:
     """A database with a migration this code does not know is LIBRARY_TOO_NEW, left as is."""
     library.close()

@@ -37,6 +37,10 @@ async def test_issuer_down_keeps_the_last_verdict(harness: SyncHarness) -> None:
     assert (summary.checked, summary.changed, summary.unreachable) == (1, 0, 1)
     record = await harness.services.library.get(badge_id)
     assert record.status == "valid"
+    shown = record.to_json()["unreachable"]
+    assert shown["code"] == "HTTP_ERROR"
+    assert shown["note"].startswith("last checked ")
+    assert "could not reach the issuer" in shown["note"]
     status = await harness.engine().status()
     assert [entry["badge_id"] for entry in status["unreachable"]] == [badge_id]
     assert "could not reach the issuer" in status["unreachable"][0]["note"]
@@ -78,6 +82,7 @@ async def test_unreachable_badge_waits_an_hour_then_recovers(harness: SyncHarnes
     summary = await harness.engine().run()
     assert (summary.checked, summary.unreachable) == (1, 0)
     assert (await harness.engine().status())["unreachable"] == []
+    assert all(b.unreachable is None for b in (await harness.services.library.list_badges()).items)
 
 
 async def test_expiring_badge_is_announced_once(harness: SyncHarness) -> None:
