@@ -4,8 +4,10 @@ Rules:
 - The badge is verified again from its stored payload, as the keeper does, with a deadline.
 - A verdict of ``error`` caused only by not reaching the issuer (a refused connection, a
   timeout, a 5xx, the deadline) is NOT recorded: the badge keeps its last verdict and gets an
-  ``unreachable`` note instead. Anything else is recorded (``badge.verified``), and a change to
-  revoked or expired is announced (``badge.revoked`` / ``badge.expired``).
+  ``unreachable`` note instead. Anything else is recorded; a change of status is announced
+  (``badge.verified``, and ``badge.revoked`` / ``badge.expired`` for those). An unchanged
+  status is not: ten thousand events per run would flood every client (a client 256 events
+  behind is disconnected); ``sync.done`` tells them to read the library again.
 - A valid badge expiring within 30 days is announced once per expiry date (``badge.expiring``).
 """
 
@@ -90,11 +92,12 @@ async def recheck(
         kept = SyncNote(Unreachable(now, first.code.name, first.message), note.expiring_announced)
         return Recheck(record.id, "unreachable", record.status, kept)
     updated = await library.record_verification(record.id, verdict)
-    events.publish(
-        BADGE_VERIFIED,
-        {"badge": updated.to_json(), "status": verdict.status, "previous": record.status},
-    )
     changed = updated.status != record.status
+    if changed:
+        events.publish(
+            BADGE_VERIFIED,
+            {"badge": updated.to_json(), "status": verdict.status, "previous": record.status},
+        )
     if changed and updated.status == "revoked":
         events.publish(BADGE_REVOKED, _change(updated, record))
     if changed and updated.status == "expired":

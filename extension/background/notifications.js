@@ -3,9 +3,11 @@
  *
  * Rules:
  * - Told: a new badge saved (with its verdict); a saved badge that became revoked, expired or
- *   invalid; a valid badge that expires within EXPIRY_WARNING_DAYS; an upload that failed for
- *   good (with the backpack's reason). Nothing else: a save the page already shows is news only
- *   once, a passing upload retry is not news at all.
+ *   invalid; a valid badge that expires within EXPIRY_WARNING_DAYS (from a save, a check, or
+ *   sync's `badge.expiring`); an upload that got through after failing at first (it waited,
+ *   so its arrival is news); an upload that failed for good (with the backpack's reason).
+ *   Nothing else: a save the page already shows is news only once, an upload that went through
+ *   at once is shown in the popup, a passing upload retry is not news at all.
  * - Each notification has a key; expiry warnings are remembered in `storage.local` (at most
  *   MAX_REMEMBERED keys) so a restart does not repeat them.
  * - Clicking a notification opens the badge in the popup page, in a tab.
@@ -19,7 +21,15 @@ const REMEMBERED_KEY = 'notifiedKeys';
 const MAX_REMEMBERED = 500;
 const PREFIX = 'badgekeeper:';
 /** Note kinds that are about one badge (their key's second part is its id). */
-const BADGE_KINDS = new Set(['saved', 'revoked', 'expired', 'invalid', 'expiring', 'upload']);
+const BADGE_KINDS = new Set([
+  'saved',
+  'revoked',
+  'expired',
+  'invalid',
+  'expiring',
+  'upload',
+  'uploaded',
+]);
 
 /**
  * @typedef {object} Note
@@ -81,6 +91,22 @@ export function notesFor(event, params, now = Date.now()) {
   if ((event === 'badge.saved' || event === 'badge.verified') && badge?.id) {
     const expiring = expiryNote(badge, now);
     if (expiring) notes.push(expiring);
+  }
+  if (event === 'badge.expiring' && params?.badge_id && params.expires) {
+    const expiring = expiryNote(
+      { id: params.badge_id, name: params.name, status: 'valid', expires: params.expires },
+      now,
+    );
+    if (expiring) notes.push(expiring);
+  }
+  if (event === 'upload.done' && params?.upload?.attempts > 1) {
+    notes.push({
+      key: `uploaded:${params.badge_id}:${params.backpack}`,
+      title: `Uploaded to ${params.backpack}`,
+      message: `The badge reached ${params.backpack} after ${params.upload.attempts} tries.`,
+      badgeId: params.badge_id ?? null,
+      once: false,
+    });
   }
   if (event === 'upload.failed' && params?.final) {
     notes.push({

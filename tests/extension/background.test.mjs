@@ -306,3 +306,33 @@ test('the menu handler saves with the page as source, tells the tab, and reports
   assert.deepEqual(reported, ['HOST_NOT_INSTALLED']);
   assert.equal((await failing({ menuItemId: 'other', srcUrl }, { id: 4 })).ok, false);
 });
+
+test("sync's badge.expiring is told once, like an expiry seen on a check", () => {
+  const [note] = notesFor(
+    'badge.expiring',
+    {
+      badge_id: 'e40bc711963c',
+      name: 'Teamwork',
+      status: 'valid',
+      expires: '2026-12-10T00:00:00Z',
+    },
+    NOW,
+  );
+  assert.equal(note.title, '“Teamwork” expires soon');
+  assert.equal(note.key, 'expiring:e40bc711963c:2026-12-10T00:00:00Z');
+  assert.equal(note.once, true);
+});
+
+test('an upload is news when it got through after failing, not when it went at once', () => {
+  const done = (attempts) => ({
+    badge_id: 'e40bc711963c',
+    backpack: 'sandbox',
+    upload: { state: 'done', attempts },
+    duplicate: false,
+  });
+  assert.deepEqual(notesFor('upload.done', done(1), NOW), []);
+  const [note] = notesFor('upload.done', done(3), NOW);
+  assert.equal(note.title, 'Uploaded to sandbox');
+  assert.match(note.message, /after 3 tries/);
+  assert.equal(note.badgeId, 'e40bc711963c');
+});

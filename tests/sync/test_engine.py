@@ -25,6 +25,18 @@ async def test_revoked_badge_is_detected_and_announced(harness: SyncHarness) -> 
     revoked = harness.sink.named("badge.revoked")
     assert [event["badge_id"] for event in revoked] == [badge_id]
     assert revoked[0]["previous"] == "valid"
+    verified = harness.sink.named("badge.verified")
+    assert [(e["status"], e["previous"]) for e in verified] == [("revoked", "valid")]
+
+
+async def test_unchanged_badges_raise_no_per_badge_event(harness: SyncHarness) -> None:
+    """Re-checks that change nothing send no badge.verified (no flood); sync.done still ends it."""
+    for _ in range(3):
+        await harness.save(harness.sandbox.issue(lambda i: i.issue_ob2_hosted(EARNER), EARNER))
+    summary = await harness.engine().run(force=True)
+    assert (summary.checked, summary.changed) == (3, 0)
+    assert harness.sink.named("badge.verified") == []
+    assert [done["checked"] for done in harness.sink.named("sync.done")] == [3]
 
 
 async def test_issuer_down_keeps_the_last_verdict(harness: SyncHarness) -> None:
@@ -124,11 +136,13 @@ async def test_progress_events_cover_every_phase(harness: SyncHarness) -> None:
 async def test_a_second_run_joins_the_first(harness: SyncHarness) -> None:
     """Two runs at once share one pass: the badge is checked once."""
     badge = harness.sandbox.issue(lambda i: i.issue_ob2_hosted(EARNER), EARNER)
-    await harness.save(badge)
+    badge_id = await harness.save(badge)
     engine = harness.engine()
     first, second = await asyncio.gather(engine.run(force=True), engine.run(force=True))
     assert first is second
-    assert len(harness.sink.named("badge.verified")) == 1
+    assert first.checked == 1
+    checks = await harness.services.library.verifications(badge_id)
+    assert len(checks) == 2  # the save's, and one re-check
 
 
 async def test_a_cancelled_caller_cancels_its_run(harness: SyncHarness) -> None:
