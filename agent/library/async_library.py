@@ -171,6 +171,16 @@ class AsyncLibrary:
             next_attempt_at=next_attempt_at,
         )
 
+    async def record_verifications(
+        self, checks: Sequence[tuple[str, Verdict]]
+    ) -> list[BadgeRecord | None]:
+        return await self._write(self.library.record_verifications, checks)
+
+    async def set_check_notes(
+        self, notes: Sequence[tuple[str, dict[str, str] | None, str | None]]
+    ) -> None:
+        await self._write(self.library.set_check_notes, notes)
+
     async def set_check_note(
         self, badge_id: str, unreachable: dict[str, str] | None, expiring_announced: str | None
     ) -> None:

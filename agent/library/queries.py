@@ -100,6 +100,21 @@ def get_badge(conn: sqlite3.Connection, badge_id: str) -> BadgeRecord:
     return records[0]
 
 
+def exists(conn: sqlite3.Connection, badge_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM badges WHERE id = ?", (badge_id,)).fetchone() is not None
+
+
+def get_badges(conn: sqlite3.Connection, badge_ids: list[str]) -> list[BadgeRecord]:
+    """The badges with exactly these ids (those that exist), in one set of queries."""
+    if not badge_ids:
+        return []
+    rows = conn.execute(
+        SELECT_BADGES + "FROM json_each(?) AS wanted JOIN badges b ON b.id = wanted.value",
+        (json.dumps(badge_ids),),
+    )
+    return build_records(conn, rows.fetchall())
+
+
 def find_badge(
     conn: sqlite3.Connection, *, assertion_id: str | None = None, sha256: str | None = None
 ) -> BadgeRecord | None:

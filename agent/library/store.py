@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from agent.errors import BakeryError, ErrorCode, LibraryError
 from agent.library import (
@@ -25,14 +24,12 @@ from agent.library import (
     queries,
     saving,
     search,
-    settings,
     upload_states,
 )
 from agent.library.database import LibraryDatabase
 from agent.library.files import BadgeFiles, media_type_of, sha256_hex
 from agent.library.models import (
     BadgeRecord,
-    CollectionRecord,
     Page,
     SaveResult,
     SortKey,
@@ -42,6 +39,7 @@ from agent.library.models import (
     UploadState,
     VerificationRecord,
 )
+from agent.library.organizing import CollectionsAndSettings
 from agent.library.thumbnails import DEFAULT_SIZE, ThumbnailCache
 from agent.paths import Paths, ensure_private_dir, resolve_paths
 from agent.verify.result import Status, Verdict
@@ -59,7 +57,7 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Library:
+class Library(CollectionsAndSettings):
     """The earner's badges on disk. Use as a context manager, or call ``close()``."""
 
     def __init__(self, paths: Paths | None = None, *, clock: Clock = _utc_now) -> None:
@@ -90,9 +88,6 @@ class Library:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-    def _now(self) -> str:
-        return saving.iso(self._clock())
 
     # --- badges: writes ---
 
@@ -213,6 +208,26 @@ class Library:
                 next_attempt_at=next_attempt_at,
             )
 
+    def record_verifications(
+        self, checks: Sequence[tuple[str, Verdict]]
+    ) -> list[BadgeRecord | None]:
+        """Store many verifications in one transaction (sync's batches, one fsync for all).
+
+        Ids must be full ids; a badge deleted meanwhile is skipped and answers None.
+        """
+        now = self._now()
+        with self._db.write() as conn:
+            stored: list[str | None] = []
+            for badge_id, verdict in checks:
+                if not queries.exists(conn, badge_id):
+                    stored.append(None)
+                    continue
+                saving.apply_verdict(conn, badge_id, verdict, now)
+                search.refresh_search_text(conn, badge_id, indexed=self.search_indexed)
+                stored.append(badge_id)
+            found = {r.id: r for r in queries.get_badges(conn, [i for i in stored if i])}
+        return [None if badge_id is None else found.get(badge_id) for badge_id in stored]
+
     def set_check_note(
         self, badge_id: str, unreachable: dict[str, str] | None, expiring_announced: str | None
     ) -> None:
@@ -220,6 +235,14 @@ class Library:
         with self._db.write() as conn:
             if not check_notes.set_note(conn, badge_id, unreachable, expiring_announced):
                 raise queries.not_found(badge_id)
+
+    def set_check_notes(
+        self, notes: Sequence[tuple[str, dict[str, str] | None, str | None]]
+    ) -> None:
+        """Many check notes in one transaction; a badge deleted meanwhile is skipped."""
+        with self._db.write() as conn:
+            for badge_id, unreachable, expiring_announced in notes:
+                check_notes.set_note(conn, badge_id, unreachable, expiring_announced)
 
     def unreachable(self, limit: int = 500) -> list[tuple[str, dict[str, str]]]:
         """(badge id, note) of badges whose last check could not reach the issuer."""
@@ -336,76 +359,3 @@ class Library:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
         problems = [str(row[0]) for row in rows]
         return [] if problems == ["ok"] else problems
-
-    # --- collections ---
-
-    def create_collection(self, name: str) -> CollectionRecord:
-        with self._db.write() as conn:
-            return badge_collections.get(conn, badge_collections.create(conn, name, self._now()))
-
-    def rename_collection(self, collection_id: int, name: str) -> CollectionRecord:
-        with self._db.write() as conn:
-            badge_collections.rename(conn, collection_id, name, self._now())
-            return badge_collections.get(conn, collection_id)
-
-    def move_collection(self, collection_id: int, position: int) -> list[CollectionRecord]:
-        with self._db.write() as conn:
-            badge_collections.move(conn, collection_id, position, self._now())
-            return badge_collections.all_collections(conn)
-
-    def delete_collection(self, collection_id: int) -> None:
-        with self._db.write() as conn:
-            badge_collections.delete(conn, collection_id)
-
-    def add_to_collection(
-        self, collection_id: int, badge_id: str, position: int | None = None
-    ) -> CollectionRecord:
-        with self._db.write() as conn:
-            full_id = queries.resolve_id(conn, badge_id)
-            badge_collections.add_badge(conn, collection_id, full_id, position, self._now())
-            return badge_collections.get(conn, collection_id)
-
-    def remove_from_collection(self, collection_id: int, badge_id: str) -> CollectionRecord:
-        with self._db.write() as conn:
-            full_id = queries.resolve_id(conn, badge_id)
-            badge_collections.remove_badge(conn, collection_id, full_id, self._now())
-            return badge_collections.get(conn, collection_id)
-
-    def collection(self, collection_id: int) -> CollectionRecord:
-        with self._db.read() as conn:
-            return badge_collections.get(conn, collection_id)
-
-    def collections(self) -> list[CollectionRecord]:
-        with self._db.read() as conn:
-            return badge_collections.all_collections(conn)
-
-    # --- settings ---
-
-    def get_setting(self, key: str, default: Any = None) -> Any:
-        with self._db.read() as conn:
-            value = settings.get(conn, key)
-        return default if value is None else value
-
-    def set_setting(self, key: str, value: Any) -> None:
-        with self._db.write() as conn:
-            settings.put(conn, key, value)
-
-    def delete_setting(self, key: str) -> None:
-        with self._db.write() as conn:
-            settings.remove(conn, key)
-
-    def all_settings(self) -> dict[str, Any]:
-        with self._db.read() as conn:
-            return settings.all_settings(conn)
-
-    def emails(self) -> list[str]:
-        with self._db.read() as conn:
-            return settings.emails(conn)
-
-    def add_email(self, address: str) -> list[str]:
-        with self._db.write() as conn:
-            return settings.add_email(conn, address)
-
-    def remove_email(self, address: str) -> list[str]:
-        with self._db.write() as conn:
-            return settings.remove_email(conn, address)

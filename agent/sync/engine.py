@@ -10,6 +10,8 @@ Rules:
 - At most ``concurrency`` badges are verified at once; requests per host are limited
   (:mod:`agent.sync.limits`); each worker starts after a small random jitter, and the
   schedule itself is jittered, so many agents never hit an issuer in step.
+- Verdicts go to one recorder that writes them in batches (up to ``RECORD_BATCH`` per
+  transaction): a commit per badge would make the disk's fsync the pace of the whole run.
 - A phase that fails (a backpack down, the library busy) is reported in ``errors`` and the
   next phase still runs. Progress is ``sync.progress`` {done, total, phase}, throttled.
 - ``run_forever`` is the agent's schedule: every ``sync_interval_minutes`` (a preference),
@@ -38,9 +40,10 @@ from agent.rpc.preferences import current_preferences
 from agent.rpc.services import AgentServices
 from agent.sync.cadence import next_check
 from agent.sync.limits import DEFAULT_PER_HOST, DEFAULT_SPACING, HostLimitedFetcher
-from agent.sync.notes import SyncNote, note_of, store_note
+from agent.sync.notes import SyncNote, note_of
 from agent.sync.pull import pull_backpacks
-from agent.sync.recheck import Recheck, recheck, verify_record
+from agent.sync.recheck import record_checks, verify_record
+from agent.verify import Verdict
 from agent.verify.context import Clock, utc_now
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ JITTER_SECONDS = 0.25
 VERIFY_DEADLINE = 30.0
 FIRST_RUN_DELAY = 60.0
 PAGE = 500
+RECORD_BATCH = 200  # verdicts written per transaction, at most
 PROGRESS_STEPS = 100  # at most this many progress reports per phase
 
 FetcherFactory = Callable[[], AbstractAsyncContextManager[Fetcher]]
@@ -197,11 +201,18 @@ class SyncEngine:
         return summary
 
     async def _verify_phase(self, fetcher: Fetcher, force: bool, summary: SyncSummary) -> None:
-        """Page through the library (bounded memory), checking the due badges as they come."""
+        """Page through the library (bounded memory), checking the due badges as they come.
+
+        The producer pages through the library, the workers verify, the recorder writes what
+        they found in batches; each hands over through a bounded queue.
+        """
         now = self._clock()
         emails = tuple(await self.services.library.emails())
         total, done = 0, 0
-        queue: asyncio.Queue[BadgeRecord | None] = asyncio.Queue(maxsize=2 * self._concurrency)
+        due: asyncio.Queue[BadgeRecord | None] = asyncio.Queue(maxsize=2 * self._concurrency)
+        checked: asyncio.Queue[tuple[BadgeRecord, Verdict] | None] = asyncio.Queue(
+            maxsize=RECORD_BATCH
+        )
 
         def considered() -> None:
             nonlocal done
@@ -217,60 +228,76 @@ class SyncEngine:
                     total = page.total
                     self._report(0, total, "verify")
                 for badge in page.items:
-                    attempt = _attempt(note_of(badge))
-                    if force or next_check(badge, now, attempt) <= now:
-                        await queue.put(badge)
+                    if force or next_check(badge, now, _attempt(note_of(badge))) <= now:
+                        await due.put(badge)
                     else:
                         considered()
                 cursor = page.next_cursor
                 if cursor is None or not page.items:
                     break
             for _ in range(self._concurrency):  # one "no more" per worker
-                await queue.put(None)
+                await due.put(None)
 
         async def worker() -> None:
             if self._jitter:  # stagger the workers' first requests; later ones follow replies
                 await asyncio.sleep(self._rng() * self._jitter)
-            while (badge := await queue.get()) is not None:
-                result = await self._check_one(badge, fetcher, emails)
-                if result is not None:
-                    summary.checked += 1
-                    summary.changed += result.outcome == "changed"
-                    summary.unreachable += result.outcome == "unreachable"
+            while (badge := await due.get()) is not None:
+                verdict = await self._verify_one(badge, fetcher, emails)
+                if verdict is not None:
+                    await checked.put((badge, verdict))
                 considered()
+
+        async def record() -> None:
+            finished = False
+            while not finished:
+                item = await checked.get()
+                batch: list[tuple[BadgeRecord, Verdict]] = []
+                while item is not None:
+                    batch.append(item)
+                    if len(batch) >= RECORD_BATCH or checked.empty():
+                        break
+                    item = checked.get_nowait()
+                finished = item is None
+                if batch:
+                    await self._record(batch, summary)
 
         producer = asyncio.ensure_future(produce())
         workers = [asyncio.ensure_future(worker()) for _ in range(self._concurrency)]
+        recorder = asyncio.ensure_future(record())
         try:
-            await producer  # a library error ends the phase: the workers are cancelled below
+            await producer  # a library error ends the phase: the others are cancelled below
             await asyncio.gather(*workers)
+            await checked.put(None)
+            await recorder
         finally:
-            for task in (producer, *workers):
+            for task in (producer, *workers, recorder):
                 task.cancel()
-            await asyncio.gather(producer, *workers, return_exceptions=True)
+            await asyncio.gather(producer, *workers, recorder, return_exceptions=True)
 
-    async def _check_one(
-        self,
-        badge: BadgeRecord,
-        fetcher: Fetcher,
-        emails: tuple[str, ...],
-    ) -> Recheck | None:
-        now = self._clock()
-        note = note_of(badge)
+    async def _verify_one(
+        self, badge: BadgeRecord, fetcher: Fetcher, emails: tuple[str, ...]
+    ) -> Verdict | None:
         try:
-            verdict = await verify_record(badge, fetcher, emails, now, self._deadline)
-            result = await recheck(
-                self.services.library, self.services.events, badge, verdict, note, now
-            )
-            if result.note != note:
-                await store_note(self.services.library, badge.id, result.note)
-        except BadgekeeperError as exc:  # deleted meanwhile, or the library is busy
-            log.info("sync: badge %s skipped: %s", badge.id, exc.code.name)
-            return None
+            return await verify_record(badge, fetcher, emails, self._clock(), self._deadline)
         except Exception:  # a bug on one badge must not stop the others
             log.exception("sync: checking badge %s failed unexpectedly", badge.id)
             return None
-        return result
+
+    async def _record(self, batch: list[tuple[BadgeRecord, Verdict]], summary: SyncSummary) -> None:
+        try:
+            results = await record_checks(
+                self.services.library, self.services.events, batch, self._clock()
+            )
+        except BadgekeeperError as exc:  # the library is busy or gone: these wait for next time
+            log.info("sync: %d check(s) not recorded: %s", len(batch), exc.code.name)
+            return
+        except Exception:  # a bug must not stop the run
+            log.exception("sync: recording %d check(s) failed unexpectedly", len(batch))
+            return
+        for result in results:
+            summary.checked += 1
+            summary.changed += result.outcome == "changed"
+            summary.unreachable += result.outcome == "unreachable"
 
     async def status(self) -> dict[str, Any]:
         """Running or not, the last run, the next scheduled run, and unreachable issuers."""

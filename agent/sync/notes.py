@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from agent.library import AsyncLibrary, BadgeRecord
+from agent.library import BadgeRecord
 from agent.library.saving import iso
 from agent.sync.cadence import parse_time
 
@@ -45,8 +45,3 @@ def note_of(record: BadgeRecord) -> SyncNote:
         if at is not None:
             unreachable = Unreachable(at, raw["code"], raw["message"])
     return SyncNote(unreachable, record.expiring_announced)
-
-
-async def store_note(library: AsyncLibrary, badge_id: str, note: SyncNote) -> None:
-    unreachable = note.unreachable.to_json() if note.unreachable is not None else None
-    await library.set_check_note(badge_id, unreachable, note.expiring_announced)

@@ -9,6 +9,8 @@ Rules:
   status is not: ten thousand events per run would flood every client (a client 256 events
   behind is disconnected); ``sync.done`` tells them to read the library again.
 - A valid badge expiring within 30 days is announced once per expiry date (``badge.expiring``).
+- Verdicts are recorded in batches (one transaction, one fsync, for many badges): sync checks
+  thousands of badges, and a commit per badge would make the disk the bottleneck.
 """
 
 from __future__ import annotations
@@ -78,20 +80,46 @@ async def verify_record(
         return verdict
 
 
-async def recheck(
+async def record_checks(
     library: AsyncLibrary,
     events: EventSink,
-    record: BadgeRecord,
-    verdict: Verdict,
-    note: SyncNote,
+    checks: list[tuple[BadgeRecord, Verdict]],
     now: datetime,
+) -> list[Recheck]:
+    """Record a batch of verdicts (unreachable ones as notes) in few transactions; publish.
+
+    A badge deleted while it was being checked is left out of the answer.
+    """
+    results: list[Recheck] = []
+    notes: list[tuple[str, dict[str, str] | None, str | None]] = []
+    to_record: list[tuple[BadgeRecord, Verdict]] = []
+    for record, verdict in checks:
+        if is_unreachable(verdict):
+            first = verdict.errors[0]
+            kept = Unreachable(now, first.code.name, first.message)
+            announced = record.expiring_announced
+            notes.append((record.id, kept.to_json(), announced))
+            note = SyncNote(kept, announced)
+            results.append(Recheck(record.id, "unreachable", record.status, note))
+        else:
+            to_record.append((record, verdict))
+    if to_record:
+        stored = await library.record_verifications([(r.id, v) for r, v in to_record])
+        for (record, verdict), updated in zip(to_record, stored, strict=True):
+            if updated is None:
+                continue
+            result = _announce(events, record, updated, verdict, now)
+            if result.note.expiring_announced != updated.expiring_announced:
+                notes.append((record.id, None, result.note.expiring_announced))
+            results.append(result)
+    if notes:
+        await library.set_check_notes(notes)
+    return results
+
+
+def _announce(
+    events: EventSink, record: BadgeRecord, updated: BadgeRecord, verdict: Verdict, now: datetime
 ) -> Recheck:
-    """Record ``verdict`` for ``record`` (or keep the old one when unreachable); publish."""
-    if is_unreachable(verdict):
-        first = verdict.errors[0]
-        kept = SyncNote(Unreachable(now, first.code.name, first.message), note.expiring_announced)
-        return Recheck(record.id, "unreachable", record.status, kept)
-    updated = await library.record_verification(record.id, verdict)
     changed = updated.status != record.status
     if changed:
         events.publish(
@@ -102,7 +130,7 @@ async def recheck(
         events.publish(BADGE_REVOKED, _change(updated, record))
     if changed and updated.status == "expired":
         events.publish(BADGE_EXPIRED, _change(updated, record))
-    announced = note.expiring_announced
+    announced = record.expiring_announced
     if expiring_soon(updated, now) and updated.expires != announced:
         events.publish(BADGE_EXPIRING, {**_change(updated, record), "expires": updated.expires})
         announced = updated.expires

@@ -41,6 +41,36 @@ def test_record_verification_sets_current_status(library: Library) -> None:
     assert history[0].verdict["badge"]["name"] == "Python Basics"
 
 
+def test_verifications_recorded_in_one_batch_skip_deleted_badges(library: Library) -> None:
+    """record_verifications stores many verdicts at once, clears unreachable notes, and answers
+    None for a badge deleted meanwhile."""
+    kept, gone = (
+        save(library, "https://issuer.example/a/1"),
+        save(library, "https://issuer.example/a/2"),
+    )
+    note = {"at": "2026-01-01T00:00:00Z", "code": "HTTP_ERROR", "message": "503"}
+    library.set_check_notes([(kept.id, note, "2026-02-01"), ("feedfacecafe", note, None)])
+    assert library.get(kept.id).unreachable == note
+    library.delete(gone.id)
+    later = BASE_TIME + timedelta(days=1)
+    answers = library.record_verifications(
+        [
+            (
+                kept.id,
+                make_verdict(
+                    "https://issuer.example/a/1", checked_at=later, errors=(ErrorCode.REVOKED,)
+                ),
+            ),
+            (gone.id, make_verdict("https://issuer.example/a/2", checked_at=later)),
+        ]
+    )
+    assert answers[1] is None
+    assert answers[0] is not None and answers[0].status == "revoked"
+    assert answers[0].unreachable is None and answers[0].expiring_announced == "2026-02-01"
+    assert [v.status for v in library.verifications(kept.id)] == ["revoked", "valid"]
+    assert library.unreachable() == []
+
+
 def test_older_verdict_does_not_override_newer(library: Library) -> None:
     """A verdict older than the current one is stored but changes nothing."""
     badge = save(library, "https://issuer.example/a/1")
