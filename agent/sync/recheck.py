@@ -36,6 +36,10 @@ UNREACHABLE_CODES = frozenset(
         ErrorCode.FETCH_TIMEOUT,
         ErrorCode.HTTP_ERROR,
         ErrorCode.DEADLINE_EXCEEDED,
+        # The issuer's key or its revocation / status list could not be fetched: the same
+        # outage, met on another of the issuer's documents.
+        ErrorCode.KEY_UNAVAILABLE,
+        ErrorCode.STATUS_UNAVAILABLE,
     }
 )
 

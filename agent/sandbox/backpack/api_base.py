@@ -75,3 +75,15 @@ async def read_json(request: web.Request) -> Any:
         return await request.json()
     except ValueError:
         return None
+
+
+UNVERIFIABLE_RETRY_AFTER = 30
+
+
+def unverifiable(message: str) -> web.Response:
+    """A badge the backpack could not check now (its issuer is down): try again later."""
+    return web.json_response(
+        {"error": "TEMPORARILY_UNAVAILABLE", "message": message},
+        status=503,
+        headers={"Retry-After": str(UNVERIFIABLE_RETRY_AFTER)},
+    )

@@ -13,7 +13,13 @@ from typing import Any
 from aiohttp import web
 
 from agent.bakery.model import PayloadKind
-from agent.sandbox.backpack.api_base import ApiContext, page_headers, paging, read_json
+from agent.sandbox.backpack.api_base import (
+    ApiContext,
+    page_headers,
+    paging,
+    read_json,
+    unverifiable,
+)
 from agent.sandbox.backpack.faults import drop_connection
 from agent.sandbox.backpack.intake import Incoming, IntakeRefused
 from agent.sandbox.backpack.store import Grant, StoredBadge
@@ -119,6 +125,8 @@ class BadgeConnectApi:
         try:
             badge, _ = await self.context.intake.accept(grant.account_id, incoming, spec="ob2")
         except IntakeRefused as refused:
+            if refused.reason == "unverifiable":
+                return unverifiable(refused.message)
             text = {
                 "recipient": "RECIPIENT_PROFILE_MISMATCH",
                 "malformed": "REQUEST_VALIDATION_ERROR",

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from agent.bakery.model import PayloadKind
-from agent.sandbox.backpack.api_base import ApiContext, read_json
+from agent.sandbox.backpack.api_base import ApiContext, read_json, unverifiable
 from agent.sandbox.backpack.faults import drop_connection
 from agent.sandbox.backpack.intake import (
     Incoming,
@@ -126,6 +126,8 @@ class BadgrApi:
                 grant.account_id, incoming, spec="ob2"
             )
         except IntakeRefused as refused:
+            if refused.reason == "unverifiable":
+                return unverifiable(refused.message)
             return validation_error(_REFUSALS[refused.reason], refused.message)
         if not created:
             return validation_error(

@@ -1,12 +1,24 @@
 """Fault switches for tests: make the sandbox backpack's API misbehave on purpose.
 
 Each switch counts down (``-1`` means until reset) and applies to API requests only (Badge
-Connect, OB 3.0 and Badgr routes), never to discovery, sign-in or public pages:
+Connect, OB 3.0 and Badgr routes), never to discovery, sign-in or public pages. Before the
+request is served:
 
 - ``error_500``: answer HTTP 500 (with ``Retry-After`` when ``retry_after`` is set);
 - ``hang``: never answer (the client's timeout ends it);
-- ``close``: close the connection without an answer;
-- ``accept_then_close``: do the upload, then close without an answer ("changes its mind").
+- ``close``: close the connection without an answer.
+
+After the request is served (so an upload IS stored, like ``accept_then_close``), the answer
+is spoiled on the wire (see :func:`agent.sandbox.issuer_app.send_spoiled`):
+
+- ``reset_after_headers``: the status and headers, then a connection reset;
+- ``reset_mid_body``: the headers and half the body, then a connection reset;
+- ``trickle``: the headers at once, then the body ``trickle_bytes`` at a time every
+  ``trickle_interval`` seconds (slower than the client's timeout).
+
+``accept_then_close`` (checked by the upload routes themselves): do the upload, then close
+without an answer ("changes its mind"). :attr:`Faults.received` counts every API request by
+``METHOD path``.
 
 Token faults act on the store: :meth:`SandboxStore.expire_access_tokens` (a refresh mends it)
 and :meth:`SandboxStore.revoke_everything` (only a new connect does).
@@ -22,6 +34,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from agent.sandbox.issuer_app import SPOILINGS, send_spoiled
+
 API_PREFIXES = ("/bc/ims/", "/ims/ob/v3p0/credentials", "/ims/ob/v3p0/profile", "/v2/")
 
 
@@ -33,12 +47,18 @@ class Faults:
     hang: int = 0
     close: int = 0
     accept_then_close: int = 0
+    reset_after_headers: int = 0
+    reset_mid_body: int = 0
+    trickle: int = 0
     retry_after: int | None = None
     hang_seconds: float = 3600.0
+    trickle_bytes: int = 4
+    trickle_interval: float = 0.25
     received: Counter[str] = field(default_factory=Counter)
 
     def reset(self) -> None:
         self.error_500 = self.hang = self.close = self.accept_then_close = 0
+        self.reset_after_headers = self.reset_mid_body = self.trickle = 0
         self.retry_after = None
 
     def take(self, name: str) -> bool:
@@ -76,6 +96,18 @@ def fault_middleware(faults: Faults) -> Middleware:
             await asyncio.sleep(faults.hang_seconds)
         if faults.take("close"):
             return drop_connection(request)
-        return await handler(request)
+        answer = await handler(request)
+        if request.transport is None or request.transport.is_closing():
+            return answer  # the route dropped the connection itself (accept_then_close)
+        for how in SPOILINGS:
+            if isinstance(answer, web.Response) and faults.take(how):
+                return await send_spoiled(
+                    request,
+                    answer,
+                    how,
+                    trickle_bytes=faults.trickle_bytes,
+                    trickle_interval=faults.trickle_interval,
+                )
+        return answer
 
     return middleware

@@ -22,7 +22,7 @@ from agent.fetch.model import Fetcher
 from agent.sandbox.backpack.store import SandboxStore, StoredBadge
 from agent.verify import VerifyContext, verify_unbaked
 
-Refusal = Literal["recipient", "invalid", "malformed", "version"]
+Refusal = Literal["recipient", "invalid", "malformed", "version", "unverifiable"]
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 
 
@@ -96,6 +96,11 @@ class Intake:
                 "The recipient does not match any of your verified emails "
                 f"({', '.join(emails) or 'none'}).",
             )
+        if (
+            verdict.status == "error"
+        ):  # we could not tell (the issuer is down): not the badge's fault
+            first = verdict.errors[0].message if verdict.errors else "no verdict"
+            raise IntakeRefused("unverifiable", f"The badge cannot be checked now: {first}")
         if verdict.status != "valid":
             first = verdict.errors[0].message if verdict.errors else verdict.status
             raise IntakeRefused("invalid", f"The badge is {verdict.status}: {first}")

@@ -13,7 +13,13 @@ from typing import Any
 from aiohttp import web
 
 from agent.bakery.model import PayloadKind
-from agent.sandbox.backpack.api_base import MAX_BODY_BYTES, ApiContext, page_headers, paging
+from agent.sandbox.backpack.api_base import (
+    MAX_BODY_BYTES,
+    ApiContext,
+    page_headers,
+    paging,
+    unverifiable,
+)
 from agent.sandbox.backpack.faults import drop_connection
 from agent.sandbox.backpack.intake import Incoming, IntakeRefused
 from agent.sandbox.backpack.store import Grant
@@ -113,6 +119,8 @@ class Ob3Api:
                 grant.account_id, incoming, spec="ob3"
             )
         except IntakeRefused as refused:
+            if refused.reason == "unverifiable":
+                return unverifiable(refused.message)
             return imsx(400, refused.message)
         if self.context.faults.take("accept_then_close"):
             return drop_connection(request)
