@@ -36,6 +36,10 @@ FEED_SLICE = 1 << 20
 # Real images nest a few dozen levels; expat spends ~120 bytes per open element, so a file of
 # nothing but ``<g>`` would otherwise cost forty times its size.
 MAX_DEPTH = 10_000
+# What pyexpat's handler for encodings expat lacks raises (found by fuzzing): LookupError for a
+# codec Python does not know either, ValueError for a multi-byte one (Shift_JIS, GBK, UTF-7…),
+# UnicodeError (a ValueError) for a codec that cannot decode a byte table (idna, undefined).
+_ENCODING_ERRORS = (LookupError, ValueError)
 
 
 def guarded_parser() -> expat.XMLParserType:
@@ -63,7 +67,7 @@ def feed(
     try:
         for pos in range(start, stop, slice_size):
             parser.Parse(view[pos : min(pos + slice_size, stop)], False)
-    except LookupError as exc:  # an encoding Python does not know, named in the XML declaration
+    except _ENCODING_ERRORS as exc:  # the encoding named in the XML declaration
         raise unknown_encoding() from exc
 
 
@@ -71,16 +75,16 @@ def finish(parser: expat.XMLParserType) -> None:
     """Tell expat the document ended; an unclosed element is an ExpatError."""
     try:
         parser.Parse(b"", True)
-    except LookupError as exc:
+    except _ENCODING_ERRORS as exc:
         raise unknown_encoding() from exc
 
 
 def unknown_encoding() -> BakeryError:
-    """The error for an XML declaration naming an encoding that does not exist (found by fuzz)."""
+    """The error for an XML declaration naming an encoding expat cannot read (found by fuzz)."""
     return BakeryError(
         ErrorCode.IMAGE_MALFORMED,
-        "The SVG declares a character encoding that does not exist, so it cannot be read. "
-        "Download the badge again from the issuer, or ask for a PNG.",
+        "The SVG declares a character encoding Badgekeeper cannot read (one that does not exist, "
+        "or a multi-byte one such as Shift_JIS or UTF-7). Ask the issuer for a UTF-8 SVG or a PNG.",
     )
 
 

@@ -17,10 +17,13 @@ import socket
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from tests.fetch.ssrf_support import Internet, Issuer
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -157,3 +160,24 @@ def ipv6_loopback_available() -> bool:
     except OSError:
         return False
     return True
+
+
+# The SSRF tests' network and public issuer (tests/fetch/ssrf_support.py, imported lazily: it
+# imports this module).
+
+
+@pytest.fixture
+def internet() -> Internet:
+    """A fresh stand-in network that routes the public issuer's address to loopback."""
+    from tests.fetch.ssrf_support import Internet
+
+    return Internet()
+
+
+@pytest.fixture
+async def issuer() -> AsyncIterator[Issuer]:
+    """The public issuer at issuer.example, listening on 127.0.0.1."""
+    from tests.fetch.ssrf_support import public_issuer
+
+    async with public_issuer() as site:
+        yield site

@@ -1,7 +1,7 @@
 """The fuzz suite's bookkeeping: every test counts the inputs it ran; the total is printed.
 
-Each test is bounded by its hypothesis settings (``max_examples``, no deadline) and a
-pytest-timeout; the summary line at the end says how many inputs ran in all. Set
+Each test is bounded by its hypothesis settings (``max_examples``, no deadline) or its atheris
+``-runs``, and a pytest-timeout; the summary line at the end says how many inputs ran in all. Set
 ``BADGEKEEPER_FUZZ_SCALE=10`` for a run ten times deeper (and longer).
 """
 
@@ -24,9 +24,9 @@ def examples(count: int) -> int:
     return max(1, int(count * max(scale, 0.01)))
 
 
-def ran(target: str) -> None:
-    """Count one input run against ``target``."""
-    INPUTS[target] += 1
+def ran(target: str, count: int = 1) -> None:
+    """Count ``count`` inputs run against ``target`` (an atheris process reports many at once)."""
+    INPUTS[target] += count
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

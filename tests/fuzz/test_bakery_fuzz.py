@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.bakery import read_source, unbake
-from agent.errors import BadgekeeperError
+from agent.bakery import bake, read_source, unbake
+from agent.errors import BadgekeeperError, BakeryError, ErrorCode
 from tests.fuzz.conftest import examples, ran
 from tests.fuzz.samples import seeds
 
@@ -109,3 +110,22 @@ def test_unknown_svg_encoding_is_a_typed_error(reader: object) -> None:
     assert b"U-TF-8" in data
     with pytest.raises(BadgekeeperError):
         reader(data)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "encoding", [b"UTF-7", b"Shift_JIS", b"GBK", b"utf_16", b"idna", b"punycode", b"undefined"]
+)
+@pytest.mark.parametrize(
+    "reader", [unbake, read_source, lambda data: bake(data, "https://a.test/")]
+)
+def test_unreadable_svg_encoding_is_a_typed_error(
+    reader: Callable[[bytes], object], encoding: bytes
+) -> None:
+    """Regression (found by atheris): a multi-byte or undecodable encoding is IMAGE_MALFORMED."""
+    data = seeds()["ob2-hosted-svg"].image.replace(
+        b'encoding="UTF-8"', b'encoding="%s"' % encoding, 1
+    )
+    assert encoding in data
+    with pytest.raises(BakeryError) as caught:
+        reader(data)
+    assert caught.value.code is ErrorCode.IMAGE_MALFORMED
