@@ -7,22 +7,24 @@ Rules:
   ``batch_reuse_seconds`` (60 s by default) inside this cache object only: a batch of badges from
   one issuer fetches its badge class and issuer once. The heuristic is never written to disk, so
   the next run asks again (conditionally, when the server gave validators).
-- A stale entry with ``ETag`` / ``Last-Modified`` is revalidated; a ``304`` renews it.
-- Memory is an LRU bounded in bytes. The disk copy (when a folder is given) holds one file per key:
-  a JSON header line, then the body. Writes are atomic (temp file, ``os.replace``), files are
-  0600, the folder is bounded in bytes (oldest files evicted), and a file that does not read back
-  exactly is deleted and ignored.
+- A stale entry with ``ETag`` / ``Last-Modified`` is revalidated; a ``304`` renews it. A ``304``
+  that leaves the disk copy as useful as it was (stale either way, same validators) is not
+  written again, only touched (eviction goes by age): re-checking 10,000 unchanged badges
+  creates no file.
+- Memory is an LRU bounded in bytes. With a disk folder, memory keeps only entries that can be
+  served without a request; one that must be revalidated first lives on disk only (its
+  conditional request costs a round trip anyway, and a sync touches each assertion once).
+- The disk copy (when a folder is given) holds one file per key: a JSON header line, then the
+  body; a file that does not read back exactly is deleted and ignored. Files, their atomic
+  writes, permissions and the folder's size bound are :mod:`agent.fetch.cache_folder`'s.
 - Disk problems never fail a fetch: the cache just forgets.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -31,8 +33,8 @@ from typing import Any
 
 from multidict import CIMultiDict
 
+from agent.fetch.cache_folder import CacheFolder
 from agent.fetch.freshness import freshness_of
-from agent.paths import ensure_private_dir
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,6 @@ CacheKey = tuple[str, str]
 DISK_LIMIT_BYTES = 50_000_000
 MEMORY_LIMIT_BYTES = 16_000_000
 _FORMAT_VERSION = 1
-_SUFFIX = ".entry"
 
 
 @dataclass(frozen=True)
@@ -99,26 +100,26 @@ class HttpCache:
         memory_limit: int = MEMORY_LIMIT_BYTES,
         disk_limit: int = DISK_LIMIT_BYTES,
     ) -> None:
-        self._directory = directory
+        self._folder = None if directory is None else CacheFolder(directory, limit=disk_limit)
         self._clock = clock
         self._batch_reuse = batch_reuse_seconds
         self._memory: OrderedDict[CacheKey, CacheEntry] = OrderedDict()
         self._memory_bytes = 0
         self._memory_limit = memory_limit
-        self._disk_limit = disk_limit
-        self._disk_bytes: int | None = None  # measured on first write
 
     def now(self) -> float:
         return self._clock()
 
     # --- reading -------------------------------------------------------------------------
 
-    def lookup(self, key: CacheKey) -> CacheEntry | None:
-        """The stored entry for ``key`` (fresh or stale), from memory or else from disk."""
+    def lookup(self, key: CacheKey, *, disk: bool = True) -> CacheEntry | None:
+        """The stored entry for ``key`` (fresh or stale), from memory or else (``disk``) disk."""
         entry = self._memory.get(key)
         if entry is not None:
             self._memory.move_to_end(key)
             return entry
+        if not disk:
+            return None
         entry = self._read_disk(key)
         if entry is not None:
             self._remember(key, entry)
@@ -159,17 +160,17 @@ class HttpCache:
             self.discard(key)
             return entry
         self._remember(key, renewed)
-        self._write_disk(key, renewed)
+        if not _same_on_disk(entry, renewed, self._clock()):
+            self._write_disk(key, renewed)
+        elif self._folder is not None:  # still marked as recently used, for eviction
+            self._folder.touch(self._folder.path_for(_file_name(key)))
         return renewed
 
     def discard(self, key: CacheKey) -> None:
         """Forget ``key`` in memory and on disk."""
-        old = self._memory.pop(key, None)
-        if old is not None:
-            self._memory_bytes -= old.size
-        path = self._path(key)
-        if path is not None:
-            self._unlink(path)
+        self._forget(key)
+        if self._folder is not None:
+            self._folder.delete(self._folder.path_for(_file_name(key)))
 
     def _with_freshness(
         self, entry: CacheEntry, headers: tuple[tuple[str, str], ...]
@@ -189,103 +190,65 @@ class HttpCache:
         return fresh
 
     def _remember(self, key: CacheKey, entry: CacheEntry) -> None:
+        self._forget(key)
         if entry.size > self._memory_limit // 4:
             return
-        old = self._memory.pop(key, None)
-        if old is not None:
-            self._memory_bytes -= old.size
+        if self._folder is not None and not self.is_fresh(entry):
+            return  # must be revalidated before any use: the disk copy is enough
         self._memory[key] = entry
         self._memory_bytes += entry.size
         while self._memory_bytes > self._memory_limit and self._memory:
             _, evicted = self._memory.popitem(last=False)
             self._memory_bytes -= evicted.size
 
+    def _forget(self, key: CacheKey) -> None:
+        old = self._memory.pop(key, None)
+        if old is not None:
+            self._memory_bytes -= old.size
+
     # --- disk ----------------------------------------------------------------------------
 
-    def _path(self, key: CacheKey) -> Path | None:
-        if self._directory is None:
-            return None
-        digest = hashlib.sha256(f"{key[0]}\n{key[1]}".encode()).hexdigest()
-        return self._directory / f"{digest}{_SUFFIX}"
-
     def _read_disk(self, key: CacheKey) -> CacheEntry | None:
-        path = self._path(key)
-        if path is None:
+        if self._folder is None:
             return None
-        try:
-            data = path.read_bytes()
-        except OSError:
+        path = self._folder.path_for(_file_name(key))
+        data = self._folder.read(path)
+        if data is None:
             return None
         entry = _decode(data, key)
         if entry is None:
             log.debug("ignoring a damaged cache file")
-            self._unlink(path)
+            self._folder.delete(path)
         return entry
 
     def _write_disk(self, key: CacheKey, entry: CacheEntry) -> None:
-        path = self._path(key)
-        if path is None or self._directory is None:
+        if self._folder is None:
             return
         if entry.heuristic and not entry.validators():
             return  # only ever fresh inside this batch; useless to the next run
-        data = _encode(key, entry)
-        if len(data) > self._disk_limit // 4:
-            return
-        try:
-            if self._disk_bytes is None:  # the first write: make the folder, measure it
-                ensure_private_dir(self._directory)
-                self._disk_bytes = self._measure_disk()
-            try:
-                previous = path.stat().st_size
-            except FileNotFoundError:
-                previous = 0
-            handle, temp = tempfile.mkstemp(dir=self._directory, prefix=".tmp-")  # 0600
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    out.write(data)
-                os.replace(temp, path)
-            except BaseException:
-                self._unlink(Path(temp))
-                raise
-            self._disk_bytes += len(data) - previous
-            if self._disk_bytes > self._disk_limit:
-                self._evict_disk()
-        except OSError as exc:
-            log.debug("could not write the HTTP cache: %s", exc.strerror)
+        self._folder.write(self._folder.path_for(_file_name(key)), _encode(key, entry))
 
-    def _measure_disk(self) -> int:
-        assert self._directory is not None
-        total = 0
-        for path in self._directory.iterdir():
-            with contextlib.suppress(OSError):
-                if path.name.startswith(".tmp-"):
-                    path.unlink()  # a write interrupted by a crash
-                elif path.suffix == _SUFFIX:
-                    total += path.stat().st_size
-        return total
 
-    def _evict_disk(self) -> None:
-        """Delete the oldest files until the folder is back under 90 % of its limit."""
-        assert self._directory is not None
-        files: list[tuple[float, int, Path]] = []
-        for path in self._directory.glob(f"*{_SUFFIX}"):
-            with contextlib.suppress(OSError):
-                stat = path.stat()
-                files.append((stat.st_mtime, stat.st_size, path))
-        files.sort()
-        total = sum(size for _, size, _ in files)
-        target = self._disk_limit * 9 // 10
-        for _, size, path in files:
-            if total <= target:
-                break
-            self._unlink(path)
-            total -= size
-        self._disk_bytes = total
+def _file_name(key: CacheKey) -> str:
+    return hashlib.sha256(f"{key[0]}\n{key[1]}".encode()).hexdigest()
 
-    @staticmethod
-    def _unlink(path: Path) -> None:
-        with contextlib.suppress(OSError):
-            path.unlink()
+
+def _disk_fresh_until(entry: CacheEntry) -> float:
+    return 0.0 if entry.heuristic else entry.fresh_until
+
+
+def _same_on_disk(old: CacheEntry, renewed: CacheEntry, now: float) -> bool:
+    """True when writing ``renewed`` would change nothing the next run can use.
+
+    That is when both copies are stale on disk (the next run must ask again either way) and ask
+    with the same validators; only headers such as ``Date`` would differ, and the next ``304``
+    brings those anew.
+    """
+    return (
+        _disk_fresh_until(old) <= now
+        and _disk_fresh_until(renewed) <= now
+        and old.validators() == renewed.validators()
+    )
 
 
 def _encode(key: CacheKey, entry: CacheEntry) -> bytes:

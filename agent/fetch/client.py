@@ -12,11 +12,14 @@ Rules:
   may hold a token), no traceback. Log lines are debug level and name the host only.
 - No proxies from the environment (``trust_env=False``), no cookies.
 - Answers are cached (:mod:`agent.fetch.cache`) and concurrent gets of one key share one request.
+- aiohttp is imported through :mod:`agent.fetch.lazy_tls` (CA certificates load at the first
+  TLS handshake, not at import).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -24,9 +27,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace, TracebackType
+from types import TracebackType
 
-import aiohttp
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
@@ -40,6 +42,7 @@ from agent.fetch.guard import (
     parse_allow_hosts,
     parse_ip,
 )
+from agent.fetch.lazy_tls import aiohttp
 from agent.fetch.model import ACCEPT_JSON_LD, MAX_JSON_BYTES, FetchResponse
 from agent.fetch.resolver import GuardedResolver, HostResolver, SystemResolver, address_refused
 from agent.fetch.singleflight import SingleFlight
@@ -48,6 +51,8 @@ from agent.fetch.transport import Answer, read_answer
 log = logging.getLogger(__name__)
 
 ALLOW_HOSTS_ENV = "BADGEKEEPER_ALLOW_HOSTS"
+MEMO_URL_CHARS = 2048
+MEMO_HOSTS = 256
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 SocketFactory = Callable[[tuple[int, int, int, str, tuple[object, ...]]], socket.socket]
 
@@ -56,7 +61,7 @@ SocketFactory = Callable[[tuple[int, int, int, str, tuple[object, ...]]], socket
 class FetchStats:
     """What one fetcher did: for benchmarks and tests.
 
-    ``network_requests`` counts HTTP requests actually sent (each redirect hop and each
+    ``network_requests`` counts HTTP requests the server answered (each redirect hop and each
     conditional request counts); ``cache_hits`` counts gets answered with no request;
     ``revalidated`` counts 304 answers that renewed a cached body; ``shared`` counts gets that
     joined a request already in flight.
@@ -96,6 +101,12 @@ def parse_target(url: str) -> URL:
     """The URL to request (without fragment), or the FetchError that says why it is not one."""
     if not isinstance(url, str):
         raise FetchError(ErrorCode.FETCH_FAILED, "The badge names a link that is not text.")
+    if len(url) <= MEMO_URL_CHARS:
+        return _parse_target_memo(url)  # a batch asks for one badge class and issuer many times
+    return _parse_target(url)
+
+
+def _parse_target(url: str) -> URL:
     try:
         parsed = URL(url.strip())
         port = parsed.port
@@ -121,6 +132,11 @@ def parse_target(url: str) -> URL:
             ErrorCode.FETCH_FAILED, "The badge names a link without a host; tell the issuer."
         )
     return parsed.with_fragment(None)
+
+
+# Only successful parses are kept (a FetchError is raised again each time); URLs are bounded in
+# length and number, so the memo stays small whatever badges name.
+_parse_target_memo = functools.lru_cache(maxsize=1024)(_parse_target)
 
 
 class SafeFetcher:
@@ -155,6 +171,7 @@ class SafeFetcher:
         )
         self._flights: SingleFlight[tuple[CacheKey, int], _Fetched] = SingleFlight()
         self._session: aiohttp.ClientSession | None = None
+        self._passed_hosts: set[tuple[str, int | None]] = set()
         self._closed = False
         self.stats = FetchStats()
 
@@ -190,15 +207,19 @@ class SafeFetcher:
             self.stats.cache_hits += 1
             return _from_entry(entry, url, max_bytes, target)
         flight, joined = self._flights.start(
-            (key, max_bytes), lambda: self._fetch(target, key, accept, max_bytes)
+            (key, max_bytes), lambda: self._fetch(target, key, accept, max_bytes, entry)
         )
         if joined:
             self.stats.shared += 1
         fetched = await flight
         return fetched.response(url, max_bytes, target)
 
-    async def _fetch(self, target: URL, key: CacheKey, accept: str, max_bytes: int) -> _Fetched:
-        entry = self._cache.lookup(key)
+    async def _fetch(
+        self, target: URL, key: CacheKey, accept: str, max_bytes: int, known: CacheEntry | None
+    ) -> _Fetched:
+        # ``known`` is what ``get`` just found (disk included); only memory can have changed
+        # since, so the disk is not read twice (for a key it lacks, that is a failed open).
+        entry = self._cache.lookup(key, disk=False) or known
         if entry is not None and self._cache.is_fresh(entry):
             self.stats.cache_hits += 1  # another flight stored it while this one was queued
             return _Fetched(entry=entry)
@@ -244,10 +265,15 @@ class SafeFetcher:
     def _check_literal_host(self, url: URL) -> None:
         """Judge hosts aiohttp connects to without asking the resolver."""
         host = url.raw_host or ""
-        if self._allow.permits(host, url.port) or not looks_like_ip_literal(host):
+        judged = (host, url.port)
+        if judged in self._passed_hosts:  # the allow list and the address rules never change
             return
-        if parse_ip(host) is None or not is_public_address(host):
+        refused = parse_ip(host) is None or not is_public_address(host)
+        if refused and looks_like_ip_literal(host) and not self._allow.permits(host, url.port):
             raise address_refused(_shown_host(url))
+        if len(self._passed_hosts) >= MEMO_HOSTS:
+            self._passed_hosts.clear()
+        self._passed_hosts.add(judged)
 
     async def _request(self, url: URL, headers: Mapping[str, str], max_bytes: int) -> Answer:
         session = self._ensure_session()
@@ -255,7 +281,8 @@ class SafeFetcher:
         log.debug("fetching from %s", host)
         try:
             return await asyncio.wait_for(
-                read_answer(session, url, headers, max_bytes, host), self._timeout
+                read_answer(session, url, headers, max_bytes, host, self._count_request),
+                self._timeout,
             )
         except FetchError:
             raise
@@ -285,24 +312,18 @@ class SafeFetcher:
                 limit_per_host=8,
                 **connector_options,  # type: ignore[arg-type]
             )
-            trace = aiohttp.TraceConfig()
-            trace.on_request_headers_sent.append(self._count_request)
+            # Requests are counted by read_answer's callback, not by an aiohttp TraceConfig:
+            # a trace config costs a handful of signal sends on every request.
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 trust_env=False,
                 cookie_jar=aiohttp.DummyCookieJar(),
                 timeout=aiohttp.ClientTimeout(total=self._timeout * 2),
-                trace_configs=[trace],
                 auto_decompress=True,
             )
         return self._session
 
-    async def _count_request(
-        self,
-        session: aiohttp.ClientSession,
-        context: SimpleNamespace,
-        params: aiohttp.TraceRequestHeadersSentParams,
-    ) -> None:
+    def _count_request(self) -> None:
         self.stats.network_requests += 1
 
 

@@ -16,10 +16,9 @@ import asyncio
 import socket
 from typing import Protocol
 
-from aiohttp.abc import AbstractResolver, ResolveResult
-
 from agent.errors import ErrorCode, FetchError
 from agent.fetch.guard import AllowList, is_public_address, parse_ip
+from agent.fetch.lazy_tls import aiohttp
 
 
 class HostResolver(Protocol):
@@ -55,7 +54,7 @@ def address_refused(host: str) -> FetchError:
     )
 
 
-class GuardedResolver(AbstractResolver):
+class GuardedResolver(aiohttp.abc.AbstractResolver):
     """An aiohttp resolver that refuses names resolving to non-public addresses."""
 
     def __init__(self, resolver: HostResolver, allow: AllowList) -> None:
@@ -64,7 +63,7 @@ class GuardedResolver(AbstractResolver):
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_UNSPEC
-    ) -> list[ResolveResult]:
+    ) -> list[aiohttp.abc.ResolveResult]:
         try:
             addresses = await self._resolver.resolve(host, port)
         except FetchError:
@@ -77,7 +76,7 @@ class GuardedResolver(AbstractResolver):
         allowed = self._allow.permits(host, port)
         if not allowed and not all(is_public_address(address) for address in addresses):
             raise address_refused(host)
-        results: list[ResolveResult] = []
+        results: list[aiohttp.abc.ResolveResult] = []
         for address in addresses:
             parsed = parse_ip(address)
             if parsed is None:

@@ -10,14 +10,14 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
 from agent.errors import ErrorCode, FetchError
+from agent.fetch.lazy_tls import aiohttp
 
 CHUNK_BYTES = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -55,9 +55,14 @@ async def read_answer(
     headers: Mapping[str, str],
     max_bytes: int,
     host: str,
+    answered: Callable[[], None] = lambda: None,
 ) -> Answer:
-    """GET ``url`` once and read at most ``max_bytes`` of its body."""
+    """GET ``url`` once and read at most ``max_bytes`` of its body.
+
+    ``answered`` is called once the server's status line and headers have arrived.
+    """
     async with session.get(url, headers=headers, allow_redirects=False) as response:
+        answered()
         answer = Answer(
             status=response.status,
             content_type=media_type(response.headers.get("Content-Type")),
