@@ -36,15 +36,25 @@ class Document:
 
 
 class Issuer:
-    """Starts the issuer process on two loopback hosts; loads sites, reads counts, sets delay."""
+    """Starts the issuer process on loopback hosts; loads sites, reads counts, sets delay.
 
-    def __init__(self) -> None:
+    By default it listens once on each of two hosts (another origin for scope checks); with
+    ``listeners`` it listens that many times on each host, one port per issuer.
+    """
+
+    def __init__(
+        self, hosts: tuple[str, ...] = (MAIN_HOST, OTHER_HOST), *, listeners: int = 1
+    ) -> None:
+        self._hosts = hosts
+        self._listeners = listeners
         self._proc: subprocess.Popen[str] | None = None
         self.ports: dict[str, int] = {}
+        self.listener_ports: dict[str, list[int]] = {}
 
     def __enter__(self) -> Issuer:
+        argv = [sys.executable, "-m", "bench.issuer_server", "--listeners", str(self._listeners)]
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.issuer_server", MAIN_HOST, OTHER_HOST],
+            [*argv, *self._hosts],
             cwd=REPO_ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -54,7 +64,11 @@ class Issuer:
         line = self._proc.stdout.readline()
         if not line:
             raise RuntimeError("the loopback issuer did not start (see its error output above)")
-        self.ports = {host: int(port) for host, port in json.loads(line)["ports"].items()}
+        ready = json.loads(line)
+        self.ports = {host: int(port) for host, port in ready["ports"].items()}
+        self.listener_ports = {
+            host: [int(port) for port in ports] for host, ports in ready["listeners"].items()
+        }
         return self
 
     def __exit__(
@@ -74,6 +88,10 @@ class Issuer:
 
     def base(self, host: str = MAIN_HOST) -> str:
         return f"http://{host}:{self.ports[host]}"
+
+    def bases(self, host: str = MAIN_HOST) -> list[str]:
+        """The base URL of every listener on ``host`` (one origin each)."""
+        return [f"http://{host}:{port}" for port in self.listener_ports[host]]
 
     def _control(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()

@@ -1,8 +1,10 @@
 """A loopback issuer for the benchmarks: serves badge documents, counts requests, adds delay.
 
-Run as ``python -m bench.issuer_server HOST...``; it listens on port 0 of each loopback HOST and
-prints one JSON line ``{"ports": {HOST: PORT, ...}}`` once it is ready, then serves until its
-standard input closes (so it never outlives the harness).
+Run as ``python -m bench.issuer_server [--listeners N] HOST...``; it listens on port 0 of each
+loopback HOST (N times, on N ports, with ``--listeners``: one origin per issuer, as the sync
+benchmark's 50 issuers need) and prints one JSON line ``{"ports": {HOST: PORT, ...},
+"listeners": {HOST: [PORT, ...]}}`` once it is ready (``ports`` names each host's first), then
+serves until its standard input closes (so it never outlives the harness).
 
 Rules:
 - Every path is served on every host: the documents name their own origin, so a badge "hosted on
@@ -15,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
 import hashlib
@@ -112,22 +115,32 @@ def build_app() -> web.Application:
     return app
 
 
-async def serve(hosts: list[str]) -> None:
+async def serve(hosts: list[str], listeners: int = 1) -> None:
     runner = web.AppRunner(build_app(), access_log=None)
     await runner.setup()
-    ports: dict[str, int] = {}
+    ports: dict[str, list[int]] = {}
     for host in hosts:
-        # Bind the socket ourselves so the port chosen for port 0 can be read back.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, 0))
-        await web.SockSite(runner, sock, backlog=1024).start()
-        ports[host] = sock.getsockname()[1]
-    print(json.dumps({"ports": ports}), flush=True)
+        for _ in range(listeners):
+            # Bind the socket ourselves so the port chosen for port 0 can be read back.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, 0))
+            await web.SockSite(runner, sock, backlog=1024).start()
+            ports.setdefault(host, []).append(sock.getsockname()[1])
+    first = {host: found[0] for host, found in ports.items()}
+    print(json.dumps({"ports": first, "listeners": ports}), flush=True)
     # Serve until the harness closes our standard input (or dies).
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
     await runner.cleanup()
 
 
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.issuer_server")
+    parser.add_argument("--listeners", type=int, default=1, help="ports per host (one per issuer)")
+    parser.add_argument("hosts", nargs="*", default=["127.0.0.1"])
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.hosts, max(1, args.listeners)))
+
+
 if __name__ == "__main__":
-    asyncio.run(serve(sys.argv[1:] or ["127.0.0.1"]))
+    main(sys.argv[1:])

@@ -132,10 +132,11 @@ def render_markdown(
         out += [f"- {reason}" for reason in missing_reasons(section)]
         load = f" (1-minute load average {section.load})" if section.load else ""
         out += [f"- Took {section.seconds:.0f} s{load}."]
-    out += ["", "## Not yet measured", ""]
-    out += markdown_table(
-        ("benchmark", "budget (DESIGN.md)"), [(b.title, b.budget) for b in planned]
-    )
+    if planned:
+        out += ["", "## Not yet measured", ""]
+        out += markdown_table(
+            ("benchmark", "budget (DESIGN.md)"), [(b.title, b.budget) for b in planned]
+        )
     out.append("")
     return "\n".join(out)
 

@@ -7,8 +7,9 @@ Rules:
   arguments) and ``badgekeeper --version``.
 - ``-X importtime`` names the modules ``agent.cli`` imports, with their cumulative cost. A module
   shared by several (aiohttp) is charged to the first that imports it.
-- One ``verify`` run under cProfile gives the functions of Badgekeeper's own code (``agent/``)
-  that take the most cumulative time, import machinery and the command's wrappers left out.
+- One ``verify`` run (or another command: :func:`cli_hotspots`) under cProfile gives the
+  functions of Badgekeeper's own code (``agent/``) that take the most cumulative time, import
+  machinery and the command's wrappers left out.
   cProfile slows the run down; its shares are what to read, not its absolute times.
 """
 
@@ -25,12 +26,18 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.model import Table
 from bench.ours import REPO_ROOT, cli_command
 
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s+)(\S+)$")
-SKIPPED_FUNCTIONS = ("agent/cli/__init__.py", "agent/cli/__main__.py", "verify_command.py")
+SKIPPED_FUNCTIONS = (
+    "agent/cli/__init__.py",
+    "agent/cli/__main__.py",
+    "verify_command.py",
+    "sync_commands.py",
+)
 
 
 @dataclass(frozen=True)
@@ -83,43 +90,87 @@ def cli_imports(minimum_ms: float = 5.0) -> list[tuple[str, float]]:
     return sorted(found, key=lambda item: -item[1])
 
 
-def verify_hotspots(
-    args: Sequence[str], env: Mapping[str, str], top: int = 8
-) -> tuple[float, list[Hotspot]]:
-    """One ``verify`` run under cProfile: its profiled seconds and the busiest agent/ functions."""
+def profile_cli(args: Sequence[str], env: Mapping[str, str], home: Path | None = None) -> Profile:
+    """One ``badgekeeper ARGS`` run under cProfile, in ``home`` (else a fresh one).
+
+    cProfile follows the main thread only (the event loop's).
+    """
     with tempfile.TemporaryDirectory(prefix="bench-profile-") as folder:
-        output = Path(folder) / "verify.prof"
-        home = Path(folder) / "home"
+        output = Path(folder) / "run.prof"
         subprocess.run(
             [sys.executable, "-m", "cProfile", "-o", str(output), "-m", "agent.cli", *args],
             cwd=REPO_ROOT,
-            env={**os.environ, "BADGEKEEPER_HOME": str(home), **env},
+            env={**os.environ, "BADGEKEEPER_HOME": str(home or Path(folder) / "home"), **env},
             capture_output=True,
             check=False,
         )
-        stats = pstats.Stats(str(output))
-    table = stats.stats  # type: ignore[attr-defined]  # pstats keeps its table untyped
-    whole = max(cumulative for _, _, _, cumulative, _ in table.values())
-    agent_dir = str(REPO_ROOT / "agent") + os.sep
-    ranked = sorted(table.items(), key=lambda item: -item[1][3])
-    listed: dict[tuple[str, int, str], float] = {}
-    spots = []
-    for key, (_, _, _, cumulative, callers) in ranked:
-        filename, line, function = key
-        if not filename.startswith(agent_dir) or filename.endswith(SKIPPED_FUNCTIONS):
-            continue
-        if function == "<module>":  # a module's import, counted in the start-up figures
-            continue
-        # A callee that takes nearly all of a listed caller's time says nothing new.
-        if any(cumulative >= 0.9 * listed[caller] for caller in callers if caller in listed):
+        table = pstats.Stats(str(output)).stats  # type: ignore[attr-defined]  # untyped in pstats
+    return Profile(table, max(cumulative for _, _, _, cumulative, _ in table.values()))
+
+
+@dataclass(frozen=True)
+class Profile:
+    """pstats' table ``{(file, line, function): (calls, primitive, own, cumulative, callers)}``."""
+
+    table: dict[tuple[str, int, str], tuple[Any, ...]]
+    whole: float  # seconds of the whole profiled run
+
+    def agent_hotspots(self, top: int = 8) -> list[Hotspot]:
+        """The agent/ functions with the most cumulative time (imports and wrappers left out)."""
+        agent_dir = str(REPO_ROOT / "agent") + os.sep
+        ranked = sorted(self.table.items(), key=lambda item: -item[1][3])
+        listed: dict[tuple[str, int, str], float] = {}
+        spots = []
+        for key, (_, _, _, cumulative, callers) in ranked:
+            filename, line, function = key
+            if not filename.startswith(agent_dir) or filename.endswith(SKIPPED_FUNCTIONS):
+                continue
+            if function == "<module>":  # a module's import, counted in the start-up figures
+                continue
+            # A callee that takes nearly all of a listed caller's time says nothing new.
+            if any(cumulative >= 0.9 * listed[caller] for caller in callers if caller in listed):
+                listed[key] = cumulative
+                continue
             listed[key] = cumulative
-            continue
-        listed[key] = cumulative
-        where = f"{os.path.relpath(filename, REPO_ROOT)}:{line}({function})"
-        spots.append(Hotspot(where, cumulative, cumulative / whole))
-        if len(spots) == top:
-            break
-    return whole, spots
+            where = f"{os.path.relpath(filename, REPO_ROOT)}:{line}({function})"
+            spots.append(Hotspot(where, cumulative, cumulative / self.whole))
+            if len(spots) == top:
+                break
+        return spots
+
+    def own_time_hotspots(self, top: int = 10) -> list[Hotspot]:
+        """Any function (ours, a library's, a system call) by the time spent in its own body."""
+        ranked = sorted(self.table.items(), key=lambda item: -item[1][2])[:top]
+        return [
+            Hotspot(_where(filename, line, function), own, own / self.whole)
+            for (filename, line, function), (_, _, own, _, _) in ranked
+        ]
+
+
+STDLIB_FILE = re.compile(r"python3\.\d+/(.+)$")
+
+
+def _where(filename: str, line: int, function: str) -> str:
+    """``file:line(function)`` with the file relative to the repository, site-packages or stdlib."""
+    if filename == "~":  # a built-in: pstats names it in the function field
+        return function
+    packages = "site-packages" + os.sep
+    stdlib = STDLIB_FILE.search(filename)
+    if packages in filename:
+        filename = filename.split(packages, 1)[1]
+    elif filename.startswith(str(REPO_ROOT) + os.sep):
+        filename = os.path.relpath(filename, REPO_ROOT)
+    elif stdlib is not None:
+        filename = stdlib.group(1)
+    return f"{filename}:{line}({function})"
+
+
+def cli_hotspots(
+    args: Sequence[str], env: Mapping[str, str], top: int = 8
+) -> tuple[float, list[Hotspot]]:
+    """One ``badgekeeper ARGS`` run under cProfile: its profiled seconds, its agent/ hot spots."""
+    profile = profile_cli(args, env)
+    return profile.whole, profile.agent_hotspots(top)
 
 
 def medians_ms(times: dict[str, list[float]]) -> dict[str, float]:
@@ -145,7 +196,7 @@ def breakdown_tables(
             title="What `import agent.cli` imports (`-X importtime`, one run, ≥ 5 ms)",
         ),
     ]
-    whole, spots = verify_hotspots(verify_args, env)
+    whole, spots = cli_hotspots(verify_args, env)
     tables.append(
         Table(
             ("function (agent/)", "cumulative", "share of the run"),

@@ -16,9 +16,10 @@ from bench.benchmarks import (
     library_10k,
     native_host,
     round_trip,
+    sync,
     unbake,
 )
-from bench.registry import Benchmark, planned
+from bench.registry import Benchmark
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     unbake.BENCHMARK,
@@ -28,6 +29,6 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     native_host.BENCHMARK,
     round_trip.BENCHMARK,
     library_10k.BENCHMARK,
-    planned("sync", "Background sync: re-verify the library, retry uploads", "—"),
+    sync.BENCHMARK,
     agent_memory.BENCHMARK,
 )
