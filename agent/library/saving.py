@@ -7,6 +7,9 @@ Rules:
   bytes, or the payload, when there is none), lengthened only if another badge holds it already.
 - The badge's current status, errors and recipient come from its newest verification; an older
   verdict arriving late is kept in the history but changes nothing else.
+- The history records changes: a verdict with the newest one's status, error and warning codes
+  replaces it (time and report) instead of adding a row, so years of daily re-checks of a
+  valid badge cost one row, not thousands of kilobytes.
 - Text from badges is untrusted: lone surrogates are replaced, text is capped, and a link too
   long to be real is dropped (cut, it would mislead) before SQLite sees any of it.
 """
@@ -18,6 +21,7 @@ import json
 import sqlite3
 import unicodedata
 from datetime import datetime, timezone
+from typing import Any
 
 from agent.library.models import SourceInfo
 from agent.verify.result import Verdict
@@ -183,14 +187,47 @@ _UPDATE_CURRENT = """
 """
 
 
+def _findings(report: dict[str, Any]) -> tuple[Any, ...]:
+    def codes(key: str) -> list[Any]:
+        found = report.get(key)
+        return (
+            [f.get("code") for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+        )
+
+    return (report.get("status"), codes("errors"), codes("warnings"))
+
+
+def _same_findings(stored: str, report: dict[str, Any]) -> bool:
+    """True when a stored verdict has the new one's status, error codes and warning codes."""
+    try:
+        previous = json.loads(stored)
+    except ValueError:
+        return False
+    return isinstance(previous, dict) and _findings(previous) == _findings(report)
+
+
 def apply_verdict(conn: sqlite3.Connection, badge_id: str, verdict: Verdict, now: str) -> None:
     """Store the verification; make it the badge's current state when it is the newest."""
     checked_at = iso(verdict.checked_at)
     report = verdict.to_json()
-    conn.execute(
-        "INSERT INTO verifications (badge_id, status, checked_at, verdict) VALUES (?, ?, ?, ?)",
-        (badge_id, verdict.status, checked_at, json.dumps(report, ensure_ascii=True)),
-    )
+    stored = json.dumps(report, ensure_ascii=True)
+    newest = conn.execute(
+        "SELECT id, status, checked_at, verdict FROM verifications WHERE badge_id = ? "
+        "ORDER BY checked_at DESC, id DESC LIMIT 1",
+        (badge_id,),
+    ).fetchone()
+    if newest is not None and newest[2] <= checked_at and _same_findings(newest[3], report):
+        # A re-check that found what the newest one found refreshes it rather than adding a
+        # row: the history keeps changes, not the thousandth identical "valid".
+        conn.execute(
+            "UPDATE verifications SET checked_at = ?, verdict = ? WHERE id = ?",
+            (checked_at, stored, newest[0]),
+        )
+    else:
+        conn.execute(
+            "INSERT INTO verifications (badge_id, status, checked_at, verdict) VALUES (?, ?, ?, ?)",
+            (badge_id, verdict.status, checked_at, stored),
+        )
     conn.execute(
         "DELETE FROM verifications WHERE badge_id = ? AND id NOT IN (SELECT id FROM "
         "verifications WHERE badge_id = ? ORDER BY checked_at DESC, id DESC LIMIT ?)",

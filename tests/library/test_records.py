@@ -100,13 +100,15 @@ def test_verdict_without_summary_keeps_known_fields(library: Library) -> None:
 
 
 def test_verification_history_is_bounded(library: Library) -> None:
-    """Re-checking forever keeps the newest verifications only."""
+    """A badge whose verdict keeps changing keeps the newest verifications only."""
     badge = save(library, "https://issuer.example/a/1")
     for hours in range(1, MAX_VERIFICATIONS_KEPT + 5):
         library.record_verification(
             badge.id,
             make_verdict(
-                "https://issuer.example/a/1", checked_at=BASE_TIME + timedelta(hours=hours)
+                "https://issuer.example/a/1",
+                checked_at=BASE_TIME + timedelta(hours=hours),
+                errors=(ErrorCode.HTTP_ERROR,) if hours % 2 else (),
             ),
         )
     history = library.verifications(badge.id, limit=500)
@@ -114,6 +116,21 @@ def test_verification_history_is_bounded(library: Library) -> None:
     newest = BASE_TIME + timedelta(hours=MAX_VERIFICATIONS_KEPT + 4)
     assert history[0].checked_at == iso(newest)
     assert history[-1].checked_at == iso(newest - timedelta(hours=MAX_VERIFICATIONS_KEPT - 1))
+
+
+def test_a_recheck_that_finds_the_same_refreshes_the_newest_entry(library: Library) -> None:
+    """Identical re-checks keep one history row with the latest time; a change adds a row."""
+    badge = save(library, "https://issuer.example/a/1")
+    for hours in (1, 2, 3):
+        later = BASE_TIME + timedelta(hours=hours)
+        library.record_verification(badge.id, make_verdict(badge.assertion_id, checked_at=later))
+    history = library.verifications(badge.id)
+    assert [(v.status, v.checked_at) for v in history] == [("valid", iso(later))]
+    revoked = make_verdict(
+        badge.assertion_id, checked_at=later + timedelta(hours=1), errors=(ErrorCode.REVOKED,)
+    )
+    library.record_verification(badge.id, revoked)
+    assert [v.status for v in library.verifications(badge.id)] == ["revoked", "valid"]
 
 
 def test_upload_states_count_attempts_and_keep_remote_id(library: Library) -> None:

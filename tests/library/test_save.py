@@ -54,7 +54,8 @@ def test_save_creates_badge_with_normalised_fields(library: Library) -> None:
 
 
 def test_same_assertion_twice_keeps_one_badge_and_both_sources(library: Library) -> None:
-    """Saving the same assertion again adds a source and a verification, not a badge."""
+    """Saving the same assertion again adds a source, not a badge (the same verdict again
+    refreshes the newest verification rather than adding one)."""
     first = save_png(library)
     second = library.save(
         verdict=make_verdict(ASSERTION),
@@ -70,7 +71,7 @@ def test_same_assertion_twice_keeps_one_badge_and_both_sources(library: Library)
         "Reminder: your badge",
         "Your new badge",
     ]
-    assert len(library.verifications(first.badge.id)) == 2
+    assert len(library.verifications(first.badge.id)) == 1
     assert library.list_badges().total == 1
 
 
