@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-import aiohttp
 from yarl import URL
 
 import agent
 from agent.backpack.errors import BackpackError, protocol_error
 from agent.errors import ErrorCode
+from agent.fetch.lazy_tls import aiohttp
 
 log = logging.getLogger(__name__)
 
