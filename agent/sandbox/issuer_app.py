@@ -20,111 +20,39 @@ wins:
 - ``trickle``: send the headers at once, then the body ``trickle_bytes`` at a time every
   ``trickle_interval`` seconds (slower than any sane client's timeout).
 
-:func:`reset_connection` and :func:`send_spoiled` are shared with the sandbox backpack's faults.
+The switches and what they do on the wire are shared with the sandbox backpack
+(:mod:`agent.sandbox.wire_faults`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-import struct
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Literal
 
 from aiohttp import web
 
 from agent.sandbox.issuer import SampleIssuer
+from agent.sandbox.wire_faults import FaultSwitches, reset_connection
 
 _HTML = b"<!doctype html><html><head><title>Badge</title></head><body>A badge page</body></html>"
 
-Spoiling = Literal["reset_after_headers", "reset_mid_body", "trickle"]
-SPOILINGS: tuple[Spoiling, ...] = ("reset_after_headers", "reset_mid_body", "trickle")
-_HOP_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
-
-
-def reset_connection(request: web.Request) -> None:
-    """Abort the request's connection with a TCP RST (linger 0): no answer, or what was sent."""
-    transport = request.transport
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        with contextlib.suppress(OSError):  # already gone: nothing left to reset
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()
-
-
-async def send_spoiled(
-    request: web.Request,
-    answer: web.Response,
-    how: Spoiling,
-    *,
-    trickle_bytes: int = 4,
-    trickle_interval: float = 0.25,
-) -> web.StreamResponse:
-    """Send ``answer``'s status and headers, then spoil its body as ``how`` says."""
-    body = answer.body if isinstance(answer.body, bytes) else b""
-    stream = web.StreamResponse(status=answer.status, reason=answer.reason)
-    for name, value in answer.headers.items():
-        if name.lower() not in _HOP_HEADERS:
-            stream.headers.add(name, value)
-    stream.content_length = len(body)  # the client knows how much it misses
-    try:
-        await stream.prepare(request)
-        if how == "reset_after_headers":
-            reset_connection(request)
-        elif how == "reset_mid_body":
-            await stream.write(body[: len(body) // 2])
-            reset_connection(request)
-        else:
-            step = max(1, trickle_bytes)
-            for start in range(0, len(body), step):
-                await stream.write(body[start : start + step])
-                await asyncio.sleep(trickle_interval)
-            await stream.write_eof()
-    except ConnectionError:  # the client gave up (its timeout): that was the point
-        pass
-    return stream
-
 
 @dataclass
-class IssuerFaults:
+class IssuerFaults(FaultSwitches):
     """Switches that spoil the issuer's next answers, whatever the path (see the module doc)."""
 
-    error_500: int = 0
-    hang: int = 0
-    close: int = 0
-    reset_after_headers: int = 0
-    reset_mid_body: int = 0
-    trickle: int = 0
-    hang_seconds: float = 3600.0
-    trickle_bytes: int = 4
-    trickle_interval: float = 0.25
     paths: tuple[str, ...] = ()  # when set, only paths starting with one of these are spoiled
-    spoiled: Counter[str] = field(default_factory=Counter)  # switch -> answers it spoiled
 
     def reset(self) -> None:
         """Every switch off and every path again (the counts of what was spoiled stay)."""
-        self.error_500 = self.hang = self.close = 0
-        self.reset_after_headers = self.reset_mid_body = self.trickle = 0
+        super().reset()
         self.paths = ()
 
     def applies_to(self, path: str) -> bool:
         return not self.paths or path.startswith(self.paths)
-
-    def take(self, name: str) -> bool:
-        """True when the switch ``name`` is on (and count it down)."""
-        left: int = getattr(self, name)
-        if left == 0:
-            return False
-        if left > 0:
-            setattr(self, name, left - 1)
-        self.spoiled[name] += 1
-        return True
 
 
 @dataclass
@@ -160,17 +88,7 @@ class IssuerServer:
         if faults.take("close"):
             reset_connection(request)
             return web.Response(status=204)  # never sent: the connection is gone
-        answer = await self._answer(request, path)
-        for how in SPOILINGS:
-            if isinstance(answer, web.Response) and faults.take(how):
-                return await send_spoiled(
-                    request,
-                    answer,
-                    how,
-                    trickle_bytes=faults.trickle_bytes,
-                    trickle_interval=faults.trickle_interval,
-                )
-        return answer
+        return await faults.spoil(request, await self._answer(request, path))
 
     async def _answer(self, request: web.Request, path: str) -> web.StreamResponse:
         if path.startswith("/faults/"):

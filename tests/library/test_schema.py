@@ -24,6 +24,19 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def insert_old_badge(raw: sqlite3.Connection) -> None:
+    """One badge row as the first migration's schema has it (id 0123456789ab)."""
+    raw.execute(
+        "INSERT INTO badges (id, assertion_id, payload_kind, payload_sha256, name, name_key, "
+        "issued_key, recipient, errors, warnings, status, checked_at, saved_at, updated_at) "
+        "VALUES ('0123456789ab', 'https://issuer.example/a/old', 'assertion-json', 'x', "
+        "'Old Badge', 'old badge', '', '{}', '[]', '[]', 'valid', "
+        "'2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', "
+        "'2025-01-01T00:00:00.000000Z')"
+    )
+    raw.execute("INSERT INTO badge_payloads (seq, payload) VALUES (1, '{}')")
+
+
 def test_new_library_uses_wal_and_records_every_migration(library: Library) -> None:
     """A new library is WAL with foreign keys, every migration recorded in order."""
     with sqlite3.connect(db_path()) as raw:
@@ -37,15 +50,7 @@ def test_library_at_previous_migration_is_migrated() -> None:
     path = db_path()
     raw = sqlite3.connect(path, isolation_level=None)
     assert migrate(raw, path, MIGRATIONS[:1]) == [m.name for m in MIGRATIONS[:1]]
-    raw.execute(
-        "INSERT INTO badges (id, assertion_id, payload_kind, payload_sha256, name, name_key, "
-        "issued_key, recipient, errors, warnings, status, checked_at, saved_at, updated_at) "
-        "VALUES ('0123456789ab', 'https://issuer.example/a/old', 'assertion-json', 'x', "
-        "'Old Badge', 'old badge', '', '{}', '[]', '[]', 'valid', "
-        "'2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', "
-        "'2025-01-01T00:00:00.000000Z')"
-    )
-    raw.execute("INSERT INTO badge_payloads (seq, payload) VALUES (1, '{}')")
+    insert_old_badge(raw)
     raw.execute(
         "INSERT INTO sources (badge_id, mail_subject, saved_at) VALUES "
         "('0123456789ab', 'Welcome aboard', '2025-01-01T00:00:00.000000Z')"
@@ -65,15 +70,7 @@ def test_sync_notes_kept_as_settings_move_onto_their_badges() -> None:
     path = db_path()
     raw = sqlite3.connect(path, isolation_level=None)
     migrate(raw, path, MIGRATIONS[:3])
-    raw.execute(
-        "INSERT INTO badges (id, assertion_id, payload_kind, payload_sha256, name, name_key, "
-        "issued_key, recipient, errors, warnings, status, checked_at, saved_at, updated_at) "
-        "VALUES ('0123456789ab', 'https://issuer.example/a/old', 'assertion-json', 'x', "
-        "'Old Badge', 'old badge', '', '{}', '[]', '[]', 'valid', "
-        "'2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z', "
-        "'2025-01-01T00:00:00.000000Z')"
-    )
-    raw.execute("INSERT INTO badge_payloads (seq, payload) VALUES (1, '{}')")
+    insert_old_badge(raw)
     note = (
         '{"unreachable": {"at": "2025-02-01T00:00:00Z", "code": "HTTP_ERROR", '
         '"message": "The issuer answered 503."}, "expiring_announced": "2025-03-01"}'

@@ -20,7 +20,13 @@ from agent.keeper import BadgeKeeper
 from agent.library import AsyncLibrary, SourceInfo
 from agent.paths import resolve_paths
 from agent.rpc.services import AgentServices
-from agent.sandbox.backpack import DEMO_EMAIL, Sandbox, run_sandbox
+from agent.sandbox.backpack import (
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    Sandbox,
+    approve_in_browser,
+    run_sandbox,
+)
 from agent.sandbox.issuer import Document, IssuedBadge
 from agent.sync import SyncEngine
 
@@ -70,6 +76,18 @@ class SyncHarness:
             badge.image, SourceInfo(mail_subject="You earned a badge")
         )
         return outcome.badge.id
+
+    async def connect(self, name: str, kind: str = "badge-connect") -> None:
+        """Add and connect a sandbox backpack: Badgr by password, others by the consent page."""
+        backpacks = self.services.backpacks
+        url = self.sandbox.backpack.base_url
+        if kind == "badgr":
+            await backpacks.add(name, kind, url, username=EARNER, password=DEMO_PASSWORD)
+            return
+        await backpacks.add(name, kind, url)
+        started = await backpacks.begin_connect(name)
+        await approve_in_browser(started["authorization_url"], email=EARNER, password=DEMO_PASSWORD)
+        await backpacks.wait_connected(name, 10)
 
     def publish(self, badge: IssuedBadge, document: Document) -> None:
         path = badge.assertion_id.removeprefix(self.sandbox.issuer.base_url)

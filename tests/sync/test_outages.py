@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from agent.library import UploadRecord
-from agent.sandbox.backpack import DEMO_PASSWORD, approve_in_browser
 from agent.sandbox.issuer import IssuedBadge, SampleIssuer
 from agent.sync import SyncSummary
 from tests.sync.conftest import EARNER, SyncHarness
@@ -86,18 +85,6 @@ async def _library_intact(harness: SyncHarness, count: int) -> None:
     library = harness.services.library
     assert (await library.list_badges()).total == count
     assert await library.integrity_errors() == []
-
-
-async def _connect(harness: SyncHarness, name: str, kind: str = "badge-connect") -> None:
-    backpacks = harness.services.backpacks
-    url = harness.sandbox.backpack.base_url
-    if kind == "badgr":
-        await backpacks.add(name, kind, url, username=EARNER, password=DEMO_PASSWORD)
-        return
-    await backpacks.add(name, kind, url)
-    started = await backpacks.begin_connect(name)
-    await approve_in_browser(started["authorization_url"], email=EARNER, password=DEMO_PASSWORD)
-    await backpacks.wait_connected(name, 10)
 
 
 async def _upload(harness: SyncHarness, badge_id: str, backpack: str) -> UploadRecord:
@@ -219,7 +206,7 @@ async def test_backpack_outage_keeps_uploads_queued_then_delivers_each_once(
 ) -> None:
     """A failing backpack keeps uploads queued with error and next try; later one copy each."""
     switches, code, words, stored = BACKPACK_FAULTS[fault]
-    await _connect(harness, "sb")
+    await harness.connect("sb")
     saved = await _save(harness, (hosted, hosted, signed))
     for badge_id in saved:
         await harness.services.backpacks.upload(badge_id, "sb")
@@ -264,7 +251,7 @@ async def test_lost_answer_is_delivered_once_to_every_kind(
     harness: SyncHarness, fault: str, kind: str, make: Make
 ) -> None:
     """Badgr and OB 3.0 backpacks that store a badge but lose the answer end with one copy."""
-    await _connect(harness, "bp", kind)
+    await harness.connect("bp", kind)
     saved = await _save(harness, (make,))
     badge_id, badge = next(iter(saved.items()))
     await harness.services.backpacks.upload(badge_id, "bp")
@@ -298,7 +285,7 @@ async def test_backpack_down_during_pull_is_reported_and_the_rest_ran(
     harness: SyncHarness, fault: str
 ) -> None:
     """A backpack failing at the pull is a pull:<name> error; the other phases ran, none lost."""
-    await _connect(harness, "sb")
+    await harness.connect("sb")
     saved = await _save(harness, (hosted, signed))
     first = next(iter(saved))
     await harness.services.backpacks.upload(first, "sb")
@@ -380,7 +367,7 @@ async def test_intermittent_issuer_and_backpack_faults_lose_and_duplicate_nothin
     harness: SyncHarness,
 ) -> None:
     """Over runs where both fail now and then, badges stay valid and each upload lands once."""
-    await _connect(harness, "sb")
+    await harness.connect("sb")
     saved = await _save(harness, (hosted, signed, hosted_svg, signed))
     ids = list(saved)
     for badge_id in ids[:2]:

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.sandbox.backpack import DEMO_PASSWORD, approve_in_browser
 from tests.sync.conftest import EARNER, SyncHarness
 
 pytestmark = pytest.mark.timeout(60)
-
-
-async def _connect(harness: SyncHarness, name: str, kind: str) -> None:
-    backpacks = harness.services.backpacks
-    url = harness.sandbox.backpack.base_url
-    if kind == "badgr":
-        await backpacks.add(name, kind, url, username=EARNER, password=DEMO_PASSWORD)
-        return
-    await backpacks.add(name, kind, url)
-    started = await backpacks.begin_connect(name)
-    await approve_in_browser(started["authorization_url"], email=EARNER, password=DEMO_PASSWORD)
-    await backpacks.wait_connected(name, 10)
 
 
 @pytest.mark.parametrize("kind", ["badge-connect", "badgr"])
@@ -27,7 +14,7 @@ async def test_backpack_badges_the_library_lacks_are_pulled(
     harness: SyncHarness, kind: str
 ) -> None:
     """A badge the backpack auto-associated is saved here, its source the backpack."""
-    await _connect(harness, "sandbox", kind)
+    await harness.connect("sandbox", kind)
     badge = harness.sandbox.issue(lambda i: i.issue_ob2_hosted(EARNER), EARNER)
     summary = await harness.engine().run()
     assert summary.pulled == 1, summary.errors
@@ -42,7 +29,7 @@ async def test_backpack_badges_the_library_lacks_are_pulled(
 
 async def test_a_badge_already_saved_is_not_pulled(harness: SyncHarness) -> None:
     """A badge saved from the e-mail is not saved again from the backpack."""
-    await _connect(harness, "sandbox", "badge-connect")
+    await harness.connect("sandbox", "badge-connect")
     badge = harness.sandbox.issue(lambda i: i.issue_ob2_hosted(EARNER), EARNER)
     await harness.save(badge)
     summary = await harness.engine().run()

@@ -9,7 +9,7 @@ request is served:
 - ``close``: close the connection without an answer.
 
 After the request is served (so an upload IS stored, like ``accept_then_close``), the answer
-is spoiled on the wire (see :func:`agent.sandbox.issuer_app.send_spoiled`):
+is spoiled on the wire (see :mod:`agent.sandbox.wire_faults`):
 
 - ``reset_after_headers``: the status and headers, then a connection reset;
 - ``reset_mid_body``: the headers and half the body, then a connection reset;
@@ -34,41 +34,23 @@ from dataclasses import dataclass, field
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from agent.sandbox.issuer_app import SPOILINGS, send_spoiled
+from agent.sandbox.wire_faults import FaultSwitches
 
 API_PREFIXES = ("/bc/ims/", "/ims/ob/v3p0/credentials", "/ims/ob/v3p0/profile", "/v2/")
 
 
 @dataclass
-class Faults:
+class Faults(FaultSwitches):
     """The switches, and how many API requests each route received."""
 
-    error_500: int = 0
-    hang: int = 0
-    close: int = 0
     accept_then_close: int = 0
-    reset_after_headers: int = 0
-    reset_mid_body: int = 0
-    trickle: int = 0
     retry_after: int | None = None
-    hang_seconds: float = 3600.0
-    trickle_bytes: int = 4
-    trickle_interval: float = 0.25
     received: Counter[str] = field(default_factory=Counter)
 
     def reset(self) -> None:
-        self.error_500 = self.hang = self.close = self.accept_then_close = 0
-        self.reset_after_headers = self.reset_mid_body = self.trickle = 0
+        super().reset()
+        self.accept_then_close = 0
         self.retry_after = None
-
-    def take(self, name: str) -> bool:
-        """True when the switch ``name`` is on (and count it down)."""
-        left: int = getattr(self, name)
-        if left == 0:
-            return False
-        if left > 0:
-            setattr(self, name, left - 1)
-        return True
 
 
 def drop_connection(request: web.Request) -> web.Response:
@@ -99,15 +81,6 @@ def fault_middleware(faults: Faults) -> Middleware:
         answer = await handler(request)
         if request.transport is None or request.transport.is_closing():
             return answer  # the route dropped the connection itself (accept_then_close)
-        for how in SPOILINGS:
-            if isinstance(answer, web.Response) and faults.take(how):
-                return await send_spoiled(
-                    request,
-                    answer,
-                    how,
-                    trickle_bytes=faults.trickle_bytes,
-                    trickle_interval=faults.trickle_interval,
-                )
-        return answer
+        return await faults.spoil(request, answer)
 
     return middleware
