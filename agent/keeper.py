@@ -11,6 +11,7 @@ Rules:
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -138,12 +139,7 @@ class BadgeKeeper:
                 self.fetcher, verdict.badge.image, linked.unbaked.payload
             )
         if source.image_url is None and source.page_url is None:
-            source = SourceInfo(
-                page_url=url,
-                mail_subject=source.mail_subject,
-                mail_sender=source.mail_sender,
-                mail_date=source.mail_date,
-            )
+            source = dataclasses.replace(source, page_url=url)
         return await self._store(linked.unbaked, verdict, image, source)
 
     async def _store(

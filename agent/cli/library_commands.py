@@ -217,7 +217,8 @@ def run_show(args: argparse.Namespace) -> int:
     for warning in badge["warnings"]:
         lines.append(f"  Note       [{warning['code']}] {warning['message']}")
     for source in detail["sources"]:
-        where = source["mail_subject"] or source["page_url"] or source["image_url"] or "—"
+        pulled = source.get("backpack") and f"your backpack {source['backpack']}"
+        where = source["mail_subject"] or pulled or source["page_url"] or source["image_url"] or "—"
         lines.append(f"  Saved      {source['saved_at'][:16].replace('T', ' ')}  from {where}")
     for upload in detail["uploads"]:
         lines.append(f"  Upload     {upload['backpack']}: {upload['state']}")

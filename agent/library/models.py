@@ -23,6 +23,7 @@ class SourceInfo:
     mail_subject: str | None = None
     mail_sender: str | None = None
     mail_date: str | None = None
+    backpack: str | None = None  # the backpack it was pulled from (never set by a client)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class SourceRecord:
     mail_sender: str | None
     mail_date: str | None
     saved_at: str
+    backpack: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +45,7 @@ class SourceRecord:
             "mail_subject": self.mail_subject,
             "mail_sender": self.mail_sender,
             "mail_date": self.mail_date,
+            "backpack": self.backpack,
             "saved_at": self.saved_at,
         }
 

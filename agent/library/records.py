@@ -122,6 +122,7 @@ def source_record(row: sqlite3.Row) -> SourceRecord:
         mail_sender=row["mail_sender"],
         mail_date=row["mail_date"],
         saved_at=row["saved_at"],
+        backpack=row["backpack"],
     )
 
 

@@ -152,7 +152,7 @@ def attach(
 def add_source(conn: sqlite3.Connection, badge_id: str, source: SourceInfo, now: str) -> None:
     conn.execute(
         "INSERT INTO sources (badge_id, page_url, image_url, mail_subject, mail_sender, "
-        "mail_date, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "mail_date, backpack, saved_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             badge_id,
             clean_url(source.page_url),
@@ -160,6 +160,7 @@ def add_source(conn: sqlite3.Connection, badge_id: str, source: SourceInfo, now:
             clean(source.mail_subject, MAX_SHORT_CHARS),
             clean(source.mail_sender, MAX_SHORT_CHARS),
             clean(source.mail_date, MAX_SHORT_CHARS),
+            clean(source.backpack, MAX_SHORT_CHARS),
             now,
         ),
     )

@@ -172,11 +172,16 @@ def _check_notes(conn: sqlite3.Connection) -> None:
     check_notes.move_settings_notes(conn)
 
 
+# The backpack a badge was pulled from (sync's pull), so the popup can say so.
+_SOURCE_BACKPACK = _statements("ALTER TABLE sources ADD COLUMN backpack TEXT")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_badges", _BADGES),
     Migration("0002_badge_search", _badge_search),
     Migration("0003_upload_queue", _UPLOAD_QUEUE),
     Migration("0004_check_notes", _check_notes),
+    Migration("0005_source_backpack", _SOURCE_BACKPACK),
 )
 
 

@@ -77,7 +77,8 @@ async def pull_backpacks(backpacks: BackpackService, keeper: BadgeKeeper) -> Pul
             if await keeper.library.find(assertion_id=assertion_id) is not None:
                 continue
             try:
-                outcome = await keeper.save_url(assertion_id, SourceInfo(page_url=config.url))
+                source = SourceInfo(page_url=config.url, backpack=name)
+                outcome = await keeper.save_url(assertion_id, source)
             except BadgekeeperError as exc:
                 log.info("pulling %s from %s failed: %s", assertion_id, name, exc.code.name)
                 report.failed[f"{name}:{assertion_id}"] = {

@@ -99,7 +99,11 @@ function sourcesList(sources) {
     'ul',
     { class: 'sources' },
     ...sources.map((source) => {
-      const title = source.mail_subject ? `“${source.mail_subject}”` : 'A page';
+      const title = source.mail_subject
+        ? `“${source.mail_subject}”`
+        : source.backpack
+          ? `Your backpack “${source.backpack}”`
+          : 'A page';
       const from = source.mail_sender ? ` from ${source.mail_sender}` : '';
       const when = shortDate(source.saved_at);
       return h(

@@ -23,6 +23,8 @@ async def test_backpack_badges_the_library_lacks_are_pulled(
     assert record.status == "valid"
     assert record.source is not None
     assert record.source.page_url == harness.sandbox.backpack.base_url.rstrip("/")
+    assert record.source.backpack == "sandbox"
+    assert record.to_json()["source"]["backpack"] == "sandbox"
     again = await harness.engine().run()
     assert again.pulled == 0  # already here: nothing saved twice
 
