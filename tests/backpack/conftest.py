@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -27,37 +27,9 @@ from agent.sandbox.backpack import (
     run_sandbox,
 )
 from agent.sandbox.issuer import IssuedBadge
+from tests.support.recording import RecordingSink, SettableClock
 
 EARNER = DEMO_EMAIL
-
-
-class FakeClock:
-    """A settable UTC clock for the queue's backoff (datetime) and token expiry (epoch)."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def epoch(self) -> float:
-        return self.now.timestamp()
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
-@dataclass
-class RecordingSink:
-    """An event sink that keeps what was published."""
-
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def publish(self, event: str, params: dict[str, Any]) -> None:
-        self.events.append((event, params))
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [params for event, params in self.events if event == name]
 
 
 @dataclass
@@ -69,7 +41,7 @@ class Harness:
     keeper: BadgeKeeper
     backpacks: BackpackService
     sink: RecordingSink
-    clock: FakeClock
+    clock: SettableClock
 
     async def save(self, badge: IssuedBadge) -> str:
         outcome = await self.keeper.save_bytes(badge.image, _source())
@@ -120,12 +92,12 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> SettableClock:
+    return SettableClock(datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc))
 
 
 @pytest.fixture
-async def harness(sandbox: Sandbox, clock: FakeClock) -> AsyncIterator[Harness]:
+async def harness(sandbox: Sandbox, clock: SettableClock) -> AsyncIterator[Harness]:
     """Library, keeper and backpacks for this test's home; HTTP timeouts short for fault tests."""
     paths = resolve_paths()
     sink = RecordingSink()

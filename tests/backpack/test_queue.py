@@ -13,7 +13,8 @@ from agent.backpack.service import BackpackService
 from agent.library import AsyncLibrary
 from agent.paths import resolve_paths
 from agent.sandbox.issuer import Document
-from tests.backpack.conftest import FakeClock, Harness, RecordingSink
+from tests.backpack.conftest import Harness
+from tests.support.recording import RecordingSink, SettableClock
 
 
 async def _one_queued(harness: Harness) -> str:
@@ -146,7 +147,7 @@ async def test_queued_uploads_survive_a_restart_and_resume(harness: Harness) -> 
     paths = resolve_paths()
     async with (
         AsyncLibrary(paths) as library,
-        BackpackService(paths, library, RecordingSink(), clock=FakeClock()) as restarted,
+        BackpackService(paths, library, RecordingSink(), clock=SettableClock()) as restarted,
     ):
         assert await restarted.queue.resume() == 1
         report = await restarted.drain()

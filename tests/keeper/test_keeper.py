@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
@@ -17,16 +16,9 @@ from agent.library import AsyncLibrary, SourceInfo
 from agent.paths import resolve_paths
 from agent.sandbox.issuer import Document
 from agent.sandbox.issuer_app import IssuerServer, run_issuer
+from tests.support.recording import RecordingSink
 
 EARNER = "earner@example.org"
-
-
-@dataclass
-class RecordingSink:
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def publish(self, event: str, params: dict[str, Any]) -> None:
-        self.events.append((event, params))
 
 
 @dataclass

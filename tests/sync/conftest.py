@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -29,32 +28,9 @@ from agent.sandbox.backpack import (
 )
 from agent.sandbox.issuer import Document, IssuedBadge
 from agent.sync import SyncEngine
+from tests.support.recording import RecordingSink, SettableClock
 
 EARNER = DEMO_EMAIL
-
-
-class FakeClock:
-    """A settable UTC clock, starting at the real now (the sandbox dates badges by it)."""
-
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
-@dataclass
-class RecordingSink:
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-    def publish(self, event: str, params: dict[str, Any]) -> None:
-        self.events.append((event, params))
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [params for event, params in self.events if event == name]
 
 
 @dataclass
@@ -62,7 +38,7 @@ class SyncHarness:
     sandbox: Sandbox
     services: AgentServices
     sink: RecordingSink
-    clock: FakeClock
+    clock: SettableClock
     fetcher_factory: Callable[[], AbstractAsyncContextManager[Fetcher]]
 
     def engine(self, **options: Any) -> SyncEngine:
@@ -97,7 +73,7 @@ class SyncHarness:
 @pytest.fixture
 async def harness() -> AsyncIterator[SyncHarness]:
     """Library, keeper, backpacks and an engine factory for this test's home."""
-    clock = FakeClock()
+    clock = SettableClock()
     paths = resolve_paths()
     sink = RecordingSink()
     async with run_sandbox() as sandbox:
