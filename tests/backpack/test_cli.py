@@ -7,17 +7,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from agent.client import AgentClient
-from agent.errors import BadgekeeperError
 from agent.paths import resolve_paths
 from agent.sandbox.backpack import DEMO_PASSWORD, Sandbox, approve_in_browser, run_sandbox
+from agent.sandbox.demo_agent import running_agent
 from tests.backpack.conftest import EARNER
 from tests.cli.conftest import CliResult, run_cli
 
@@ -194,19 +192,7 @@ async def test_with_an_agent_uploads_run_in_the_background(
 ) -> None:
     """Through a running agent: connect completes in the agent, upload --wait returns done, and
     the agent announces backpack.connected and upload.done."""
-    env = {**os.environ, "BADGEKEEPER_ALLOW_HOSTS": sandbox.issuer_host}
-    agent = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "agent.cli",
-        "serve",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        client = await _client()
+    async with running_agent(resolve_paths(), sandbox.issuer_host) as client:
         events = client.events()
         assert (await cli(sandbox, "emails", "add", EARNER)).returncode == 0
         badge_id = await _save(sandbox, tmp_path, "ob3")
@@ -224,16 +210,3 @@ async def test_with_an_agent_uploads_run_in_the_background(
                 assert params["badge_id"] == badge_id
                 break
         assert "backpack.connected" in seen
-        await client.close()
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        assert await asyncio.wait_for(agent.wait(), 30) == 0
-
-
-async def _client() -> AgentClient:
-    for _ in range(200):
-        try:
-            return await AgentClient.connect(resolve_paths(), timeout=2)
-        except BadgekeeperError:
-            await asyncio.sleep(0.05)
-    raise AssertionError("the agent did not start")

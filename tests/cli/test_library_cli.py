@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import sys
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from agent.bakery import unbake
-from agent.client import AgentClient
-from agent.errors import BadgekeeperError
 from agent.library import Library
+from agent.paths import resolve_paths
+from agent.sandbox.demo_agent import running_agent
 from agent.sandbox.issuer_app import IssuerServer
 from tests.cli.conftest import host_of, run_cli, write_all
 
@@ -29,29 +25,8 @@ async def mode(request: pytest.FixtureRequest, issuer: IssuerServer) -> AsyncIte
     if request.param == "local":
         yield "local"
         return
-    env = {**os.environ, "BADGEKEEPER_ALLOW_HOSTS": host_of(issuer)}
-    agent = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "agent.cli",
-        "serve",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            async with await AgentClient.connect(timeout=1.0) as client:
-                await client.call("agent.hello")
-            break
-        except BadgekeeperError:
-            await asyncio.sleep(0.05)
-    else:
-        pytest.fail("the agent did not start")
-    yield "agent"
-    agent.send_signal(signal.SIGTERM)
-    await asyncio.wait_for(agent.wait(), 20)
+    async with running_agent(resolve_paths(), host_of(issuer)):
+        yield "agent"
 
 
 async def test_save_list_show_delete(mode: str, issuer: IssuerServer, tmp_path: Path) -> None:

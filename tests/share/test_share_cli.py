@@ -3,11 +3,7 @@ real issuer on loopback."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import sys
 import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,9 +11,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from agent.client import AgentClient
-from agent.errors import BadgekeeperError
 from agent.library import Library
+from agent.paths import resolve_paths
+from agent.sandbox.demo_agent import running_agent
 from agent.sandbox.issuer_app import IssuerServer, run_issuer
 from tests.cli.conftest import host_of, run_cli, write_all
 from tests.share.page_parser import read_page
@@ -176,27 +172,8 @@ async def test_share_and_export_through_a_running_agent(
 ) -> None:
     """The same commands answer through the agent's socket when an agent runs."""
     ids = await save_badges(issuer, tmp_path)
-    env = {**os.environ, "BADGEKEEPER_ALLOW_HOSTS": host_of(issuer)}
-    agent = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "agent.cli",
-        "serve",
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(200):
-            try:
-                async with await AgentClient.connect(timeout=1.0) as client:
-                    methods = (await client.call("agent.hello"))["methods"]
-                break
-            except BadgekeeperError:
-                await asyncio.sleep(0.05)
-        else:
-            pytest.fail("the agent did not start")
+    async with running_agent(resolve_paths(), host_of(issuer)) as client:
+        methods = (await client.call("agent.hello"))["methods"]
         assert {"badge.share", "collections.export"} <= set(methods)
         shared = await run_cli("share", ids[0], "--to", "linkedin", "--json")
         assert shared.returncode == 0, shared.stderr
@@ -207,6 +184,3 @@ async def test_share_and_export_through_a_running_agent(
         exported = await run_cli("collections", "export", "1", "--zip", str(target))
         assert exported.returncode == 0, exported.stderr
         assert exported.stdout.strip() == f"Wrote the zip of 1 badge to {target}"
-    finally:
-        agent.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(agent.wait(), 20)
