@@ -8,7 +8,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.paths import Paths, resolve_paths
+from tests.agent.conftest import socket_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROME_ID = "gjclphckdhebdmajhgpofchhgaogdaed"
@@ -135,17 +135,6 @@ class HostProcess:
         for stream in (self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
-
-
-def socket_answers(path: Path) -> bool:
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.connect(os.fspath(path))
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True
 
 
 def start_agent(home: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
