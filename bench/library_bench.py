@@ -16,7 +16,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import random
 import statistics
@@ -24,17 +23,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from agent.errors import ErrorCode
 from agent.library import AsyncLibrary, Library, SourceInfo
 from agent.paths import resolve_paths
-from agent.verify.result import BadgeSummary, RecipientResult, Verdict
+
+# The same synthetic verdicts and images as the library's tests (no network, no decoding).
+from tests.library.factories import BASE_TIME, fake_png, make_verdict
 
 SEED = 7
-BASE_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WORDS = (
     *("python", "data", "science", "cloud", "security", "design", "leadership", "agile"),
     *("kubernetes", "research", "writing", "teaching", "chemistry", "biology", "music"),
@@ -43,49 +42,6 @@ WORDS = (
 ISSUERS = [f"Issuer {n} Academy" for n in range(50)]
 # One badge in eight revoked, expired or unreachable: the statuses a real library holds.
 ERRORS = [(), (), (), (), (), (ErrorCode.REVOKED,), (ErrorCode.EXPIRED,), (ErrorCode.FETCH_FAILED,)]
-
-
-def make_verdict(
-    assertion_id: str,
-    *,
-    name: str,
-    issuer_name: str,
-    issuer_id: str,
-    issued_on: str,
-    errors: tuple[ErrorCode, ...],
-    description: str,
-) -> Verdict:
-    """A verdict as the verifier reports it for a hosted OB 2.0 badge."""
-    verdict = Verdict(
-        source="badge.png",
-        checked_at=BASE_TIME,
-        spec="ob2",
-        format="hosted",
-        payload_kind="assertion-json",
-        recipient=RecipientResult(checked=True, matched=True, type="email"),
-        badge=BadgeSummary(
-            id=assertion_id,
-            name=name,
-            description=description,
-            criteria="https://issuer.example/criteria",
-            image="https://issuer.example/badge.png",
-            badge_class_id="https://issuer.example/badges/python",
-            issuer_id=issuer_id,
-            issuer_name=issuer_name,
-            issuer_url="https://issuer.example",
-            issued_on=issued_on,
-            expires=None,
-        ),
-    )
-    for code in errors:
-        verdict.fail(code)
-    return verdict
-
-
-def fake_png(seed: str, size: int) -> bytes:
-    """Bytes the library stores as a PNG (signature plus unique content); not decodable."""
-    block = hashlib.sha256(seed.encode()).digest()
-    return PNG_SIGNATURE + (block * (size // len(block) + 1))[:size]
 
 
 def fill(library: Library, count: int, rng: random.Random) -> list[float]:
