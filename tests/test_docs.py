@@ -1,9 +1,10 @@
-"""The documentation stays true: every error code is listed with its number."""
+"""The documentation stays true: every error code is listed with its number and has a sentence."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from agent.error_hints import HINTS
 from agent.errors import ErrorCode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +25,12 @@ def test_error_numbers_are_unique() -> None:
     """No two codes share a number (numbers are appended, never reused)."""
     numbers = [code.number for code in ErrorCode]
     assert len(numbers) == len(set(numbers))
+
+
+def test_every_code_has_exactly_one_sentence() -> None:
+    """agent/error_hints.py has a sentence for every code, and none for a code that is gone."""
+    assert set(HINTS) == {code.name for code in ErrorCode}
+    assert all(hint.strip().endswith((".", ")")) for hint in HINTS.values())
 
 
 def test_threat_model_names_tests_that_exist() -> None:
