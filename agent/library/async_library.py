@@ -181,11 +181,6 @@ class AsyncLibrary:
     ) -> None:
         await self._write(self.library.set_check_notes, notes)
 
-    async def set_check_note(
-        self, badge_id: str, unreachable: dict[str, str] | None, expiring_announced: str | None
-    ) -> None:
-        await self._write(self.library.set_check_note, badge_id, unreachable, expiring_announced)
-
     async def unreachable(self, limit: int = 500) -> list[tuple[str, dict[str, str]]]:
         return await self._read(self.library.unreachable, limit)
 

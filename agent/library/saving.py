@@ -217,7 +217,12 @@ def apply_verdict(conn: sqlite3.Connection, badge_id: str, verdict: Verdict, now
         "ORDER BY checked_at DESC, id DESC LIMIT 1",
         (badge_id,),
     ).fetchone()
-    if newest is not None and newest[2] <= checked_at and _same_findings(newest[3], report):
+    if (
+        newest is not None
+        and newest[1] == verdict.status  # cheap first: most changes change the status
+        and newest[2] <= checked_at
+        and _same_findings(newest[3], report)
+    ):
         # A re-check that found what the newest one found refreshes it rather than adding a
         # row: the history keeps changes, not the thousandth identical "valid".
         conn.execute(

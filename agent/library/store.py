@@ -228,18 +228,12 @@ class Library(CollectionsAndSettings):
             found = {r.id: r for r in queries.get_badges(conn, [i for i in stored if i])}
         return [None if badge_id is None else found.get(badge_id) for badge_id in stored]
 
-    def set_check_note(
-        self, badge_id: str, unreachable: dict[str, str] | None, expiring_announced: str | None
-    ) -> None:
-        """Record what the last background check said beyond its verdict (``check_notes``)."""
-        with self._db.write() as conn:
-            if not check_notes.set_note(conn, badge_id, unreachable, expiring_announced):
-                raise queries.not_found(badge_id)
-
     def set_check_notes(
         self, notes: Sequence[tuple[str, dict[str, str] | None, str | None]]
     ) -> None:
-        """Many check notes in one transaction; a badge deleted meanwhile is skipped."""
+        """Record what checks said beyond their verdicts (``check_notes``), in one transaction:
+        ``(badge id, unreachable or None, expiring_announced or None)``; a badge deleted
+        meanwhile is skipped."""
         with self._db.write() as conn:
             for badge_id, unreachable, expiring_announced in notes:
                 check_notes.set_note(conn, badge_id, unreachable, expiring_announced)

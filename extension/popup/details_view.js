@@ -118,6 +118,22 @@ function sourcesList(sources) {
 }
 
 /**
+ * The last background check could not reach the issuer: the status shown is the one before.
+ * @param {any} badge
+ */
+function unreachableNotice(badge) {
+  const note = badge.unreachable;
+  if (!note) return null;
+  const when = shortDate(note.at);
+  return h(
+    'p',
+    { class: 'unreachable', role: 'note' },
+    `Last checked ${when || 'recently'}: could not reach the issuer (${note.message}). ` +
+      'The status above is from the check before; Badgekeeper will try again.',
+  );
+}
+
+/**
  * @param {{methods: Set<string>, onBack: () => void, onDeleted: (id: string) => void}} options
  */
 export function createDetailsView({ methods, onBack, onDeleted }) {
@@ -138,22 +154,6 @@ export function createDetailsView({ methods, onBack, onDeleted }) {
     }
     if (current !== id) return;
     render(record);
-  }
-
-  /**
-   * The last background check could not reach the issuer: the status shown is the one before.
-   * @param {any} badge
-   */
-  function unreachableNotice(badge) {
-    const note = badge.unreachable;
-    if (!note) return null;
-    const when = shortDate(note.at);
-    return h(
-      'p',
-      { class: 'unreachable', role: 'note' },
-      `Last checked ${when || 'recently'}: could not reach the issuer (${note.message}). ` +
-        'The status above is from the check before; Badgekeeper will try again.',
-    );
   }
 
   /** @param {any} record `badge.get`'s result */

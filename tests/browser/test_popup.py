@@ -174,11 +174,8 @@ def test_details_say_when_the_issuer_could_not_be_reached(session: Session) -> N
     details say so."""
     teamwork = next(b for b in library(session.bk_home) if b["name"] == "Teamwork")
     with Library(resolve_paths({"BADGEKEEPER_HOME": str(session.bk_home)})) as opened:
-        opened.set_check_note(
-            teamwork["id"],
-            {"at": "2026-11-20T08:00:00Z", "code": "HTTP_ERROR", "message": "it answered 503"},
-            None,
-        )
+        note = {"at": "2026-11-20T08:00:00Z", "code": "HTTP_ERROR", "message": "it answered 503"}
+        opened.set_check_notes([(teamwork["id"], note, None)])
     try:
         popup = open_popup(session)
         row = popup.locator(ROWS, has_text="Teamwork")
@@ -192,7 +189,7 @@ def test_details_say_when_the_issuer_could_not_be_reached(session: Session) -> N
         popup.close()
     finally:
         with Library(resolve_paths({"BADGEKEEPER_HOME": str(session.bk_home)})) as opened:
-            opened.set_check_note(teamwork["id"], None, None)
+            opened.set_check_notes([(teamwork["id"], None, None)])
 
 
 def test_share_download_and_collections(session: Session) -> None:

@@ -64,7 +64,7 @@ async def test_save_list_show_delete(mode: str, issuer: IssuerServer, tmp_path: 
     assert "could not reach" not in shown.stdout
     with Library() as library:  # what a sync run that could not reach the issuer leaves
         note = {"at": "2026-11-20T08:00:00Z", "code": "HTTP_ERROR", "message": "it answered 503"}
-        library.set_check_note(first, note, None)
+        library.set_check_notes([(first, note, None)])
     shown = await run_cli("show", first, allow=allow)
     assert "Sync       last checked 2026-11-20T08:00:00Z: could not reach" in shown.stdout
     assert (await run_cli("delete", first, allow=allow)).returncode == 0
